@@ -1,0 +1,84 @@
+//! The reference MCP server: ground truth for the AgentCore MCP contract.
+//!
+//! `router(config)` serves GET /ping (the AgentCore health contract) and POST /mcp (streamable
+//! HTTP, stateless, both protocol eras). Read it in this order: `http` (transport rules shared by
+//! both eras), `legacy` (initialize-handshake era), `modern` (2026-07-28 envelope), `tools`
+//! (what the server offers), `ping`, `faults`.
+
+pub mod faults;
+mod http;
+mod legacy;
+mod modern;
+mod ping;
+mod sse;
+mod tools;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{any, get};
+
+pub use faults::{FAULTS, Fault, Faults};
+
+/// Protocol revisions served with the initialize handshake, oldest first.
+pub const LEGACY_VERSIONS: &[&str] = &["2025-03-26", "2025-06-18", "2025-11-25"];
+/// Protocol revisions served with the per-request `_meta` envelope.
+pub const MODERN_VERSIONS: &[&str] = &["2026-07-28"];
+pub const SERVER_NAME: &str = "agentcore-mcp-reference";
+pub const SERVER_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// How the server behaves. `Config::default()` is the AgentCore contract with no faults.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Answer requests with `application/json` instead of an SSE stream.
+    pub json_response: bool,
+    pub faults: Faults,
+    /// Request bodies above this many bytes get 413.
+    pub max_body_bytes: usize,
+    /// Extra allowed `Origin` values beyond http(s)://localhost and 127.0.0.1 on any port.
+    pub allowed_origins: Vec<String>,
+    /// Interval of SSE keep-alive comments while a request is running.
+    pub keepalive: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            json_response: false,
+            faults: Faults::default(),
+            max_body_bytes: 4 * 1024 * 1024,
+            allowed_origins: Vec::new(),
+            keepalive: Duration::from_secs(15),
+        }
+    }
+}
+
+/// Shared state of one running server.
+pub(crate) struct Server {
+    pub config: Config,
+    pub health: ping::Health,
+}
+
+impl Server {
+    pub fn fault(&self, name: &str) -> bool {
+        self.config.faults.has(name)
+    }
+}
+
+/// The whole server as an axum router: GET /ping and POST /mcp.
+pub fn router(config: Config) -> Router {
+    let mcp_path = if config.faults.has("mcp-path-moved") {
+        "/rpc"
+    } else {
+        "/mcp"
+    };
+    let server = Arc::new(Server {
+        config,
+        health: ping::Health::new(),
+    });
+    Router::new()
+        .route("/ping", get(ping::ping))
+        .route(mcp_path, any(http::mcp_endpoint))
+        .with_state(server)
+}

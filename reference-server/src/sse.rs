@@ -1,0 +1,196 @@
+//! Writing responses: one SSE stream per request (default) or one JSON body (`--json-response`).
+//! A request's handler runs in its own task; it may emit notifications on the stream before the
+//! response, keep-alive comments are sent while it runs, and the stream closes after the response.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::Server;
+
+/// Sends notifications for the request being served; a no-op in JSON mode (no stream to carry them).
+#[derive(Clone)]
+pub(crate) struct Emitter {
+    stream: Option<(mpsc::UnboundedSender<Bytes>, Arc<Server>)>,
+}
+
+impl Emitter {
+    pub fn none() -> Self {
+        Emitter { stream: None }
+    }
+
+    pub fn notify(&self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn send(&self, message: &Value) {
+        if let Some((tx, server)) = &self.stream {
+            let _ = tx.send(event(server, message));
+        }
+    }
+}
+
+/// One SSE event carrying `message`, framed as the active faults dictate.
+fn event(server: &Server, message: &Value) -> Bytes {
+    let name = if server.fault("sse-event-name-other") {
+        "update"
+    } else {
+        "message"
+    };
+    let id = if server.fault("sse-duplicate-event-ids") {
+        "id: 1\n"
+    } else {
+        ""
+    };
+    let data_end = if server.fault("sse-crlf-mixed") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    Bytes::from(format!("{id}event: {name}\ndata: {message}{data_end}\n"))
+}
+
+/// A JSON-RPC response (or error response) object.
+pub(crate) fn response_message(
+    server: &Server,
+    id: &Value,
+    outcome: Result<Value, Value>,
+) -> Value {
+    let id = if server.fault("wrong-response-id") {
+        match id.as_i64() {
+            Some(n) => json!(n + 1),
+            None => json!(format!("{}-wrong", id.as_str().unwrap_or(""))),
+        }
+    } else {
+        id.clone()
+    };
+    match outcome {
+        Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
+        Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error }),
+    }
+}
+
+/// The content type a request's response will have.
+pub(crate) fn response_type(server: &Server) -> &'static str {
+    if server.config.json_response {
+        "application/json"
+    } else {
+        "text/event-stream"
+    }
+}
+
+pub(crate) fn json_response(server: &Server, status: StatusCode, body: &Value) -> Response {
+    let content_type = if server.fault("wrong-content-type") {
+        "text/plain"
+    } else {
+        "application/json"
+    };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body.to_string()))
+        .expect("static headers are valid")
+}
+
+/// Runs `work` for the request `id` and streams its response (SSE) or returns it as JSON.
+/// `shape` post-processes a successful result (the modern era adds `resultType` and hints).
+pub(crate) async fn respond<F, Fut>(
+    server: Arc<Server>,
+    id: Value,
+    as_sse: bool,
+    work: F,
+) -> Response
+where
+    F: FnOnce(Emitter) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Value, Value>> + Send + 'static,
+{
+    if server.fault("slow-mcp") {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    if !as_sse {
+        let outcome = work(Emitter::none()).await;
+        return json_response(
+            &server,
+            StatusCode::OK,
+            &response_message(&server, &id, outcome),
+        );
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();
+    let emitter = Emitter {
+        stream: Some((tx.clone(), server.clone())),
+    };
+    let task_server = server.clone();
+    tokio::spawn(async move {
+        let server = task_server;
+        if server.fault("sse-invalid-utf8") {
+            let _ = tx.send(Bytes::from_static(b": \xff\xfe not utf-8\n\n"));
+        }
+        if server.fault("sse-bad-retry") {
+            let _ = tx.send(Bytes::from_static(b"retry: soon\n\n"));
+        }
+        if server.fault("sse-non-json-data") {
+            let _ = tx.send(Bytes::from_static(b"event: message\ndata: hello\n\n"));
+        }
+        if server.fault("sse-server-request") {
+            emitter.send(&json!({ "jsonrpc": "2.0", "id": "server-1", "method": "ping" }));
+        }
+        if server.fault("sse-duplicate-event-ids") {
+            emitter.notify(
+                "notifications/message",
+                json!({ "level": "debug", "data": "started" }),
+            );
+        }
+        let work = work(emitter.clone());
+        tokio::pin!(work);
+        let mut keepalive = tokio::time::interval(server.config.keepalive);
+        keepalive.tick().await; // the first tick is immediate
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut work => break outcome,
+                _ = keepalive.tick() => {
+                    if !server.fault("no-keepalive") {
+                        let _ = tx.send(Bytes::from_static(b": keep-alive\n\n"));
+                    }
+                }
+                // The client closed the stream: the request is cancelled, its work dropped.
+                _ = tx.closed() => return,
+            }
+        };
+        let response = response_message(&server, &id, outcome);
+        let mut framed = event(&server, &response);
+        if server.fault("sse-unterminated-event") {
+            framed.truncate(framed.len() - 1);
+        }
+        let _ = tx.send(framed.clone());
+        if server.fault("sse-duplicate-response") {
+            let _ = tx.send(framed);
+        }
+        if server.fault("sse-linger") {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| {
+        rx.poll_recv(cx).map(|b| b.map(Ok::<_, Infallible>))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    if server.fault("wrong-content-type") {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    }
+    if !server.fault("sse-no-cache-headers") {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    }
+    response
+}
