@@ -82,3 +82,8 @@ pub fn router(config: Config) -> Router {
         .route(mcp_path, any(http::mcp_endpoint))
         .with_state(server)
 }
+
+/// Serves `router(config)` on `listener` until the task is dropped or the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> std::io::Result<()> {
+    axum::serve(listener, router(config)).await
+}

@@ -1,0 +1,426 @@
+//! sse — framing of SSE responses, read with the suite's strict parser. The samples are the era's
+//! cheap request, tools/list and a tool call that reports progress, when the server answers them
+//! with `text/event-stream`; a server that answers JSON has nothing here to check.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use crate::probe::{Cx, Era, Reply};
+use crate::wire::http::{Cut, WireError};
+use crate::wire::sse::{Finding, SseStream, jsonrpc_findings};
+
+const WHATWG: &str = "WHATWG-SSE HTML §9.2.6 (event stream interpretation)";
+const TRANSPORT: &str = "MCP 2025-11-25 basic/transports.mdx#sending-messages-to-the-server";
+
+pub const CHECKS: &[Check] = &[
+    Check {
+        id: "sse.utf8",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: "MCP 2025-11-25 basic/transports.mdx (JSON-RPC messages MUST be UTF-8); WHATWG-SSE §9.2.5",
+        rule: "every SSE body is valid UTF-8",
+        run: check_fn!(utf8),
+    },
+    Check {
+        id: "sse.events-terminated",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: WHATWG,
+        rule: "the last event ends with a blank line (clients discard an unterminated event, losing the response)",
+        run: check_fn!(events_terminated),
+    },
+    Check {
+        id: "sse.data-is-jsonrpc",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: TRANSPORT,
+        rule: "every non-empty `data` is one JSON-RPC message; empty data only in a priming event with an id",
+        run: check_fn!(data_is_jsonrpc),
+    },
+    Check {
+        id: "sse.response-once",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: TRANSPORT,
+        rule: "the response to the request's id appears exactly once",
+        run: check_fn!(response_once),
+    },
+    Check {
+        id: "sse.closes-after-response",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: TRANSPORT,
+        rule: "the stream ends soon (within 1 s) after the response",
+        run: check_fn!(closes_after_response),
+    },
+    Check {
+        id: "sse.related-only",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (MUST NOT send independent requests); 2025-11-25 transports (SHOULD relate)",
+        rule: "only notifications related to the request precede the response; no server-to-client requests in 2026-07-28",
+        run: check_fn!(related_only),
+    },
+    Check {
+        id: "sse.event-ids-unique",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: "MCP 2025-11-25 basic/transports.mdx#resumability-and-redelivery",
+        rule: "event ids, if used, are unique",
+        run: check_fn!(event_ids_unique),
+    },
+    Check {
+        id: "sse.retry-numeric",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: WHATWG,
+        rule: "`retry` values are ASCII digits (others are ignored by clients)",
+        run: check_fn!(retry_numeric),
+    },
+    Check {
+        id: "sse.event-name",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: WHATWG,
+        rule: "`event` is absent or `message` (EventSource-style clients drop other names)",
+        run: check_fn!(event_name),
+    },
+    Check {
+        id: "sse.line-endings",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: WHATWG,
+        rule: "one kind of line ending per stream (mixed endings trip hand-written parsers)",
+        run: check_fn!(line_endings),
+    },
+    Check {
+        id: "sse.headers",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (X-Accel-Buffering SHOULD); proxy buffering hazard",
+        rule: "SSE responses carry `Cache-Control: no-cache` and `X-Accel-Buffering: no`",
+        run: check_fn!(headers),
+    },
+    Check {
+        id: "sse.keepalive",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        phase: Phase::Alone,
+        source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (keep-alive comments, every 15 s in the SDKs)",
+        rule: "during a long request the stream is never silent longer than --keepalive-max-gap (needs --slow-checks)",
+        run: check_fn!(keepalive),
+    },
+];
+
+/// The era's SSE responses (fetched once per era and shared by the checks here).
+async fn samples(cx: &Cx) -> Result<Vec<Reply>, WireError> {
+    let era = cx.era();
+    let mut cache = cx.probe.sse_samples.lock().await;
+    if let Some(replies) = cache.get(&era) {
+        return Ok(replies.clone());
+    }
+    let mut requests = vec![cx.cheap()];
+    if cx.declares("tools") {
+        requests.push(cx.standard("tools/list", json!({})));
+        let tools = super::features::tool_names(cx).await?;
+        let progress = json!({ "progressToken": "suite-progress" });
+        if tools.iter().any(|t| t == "test_tool_with_progress") {
+            requests.push(cx.standard("tools/call", json!({ "name": "test_tool_with_progress", "arguments": {}, "_meta": progress })));
+        } else if tools.iter().any(|t| t == "slow") {
+            requests.push(cx.standard(
+                "tools/call",
+                json!({ "name": "slow", "arguments": { "seconds": 0.2 }, "_meta": progress }),
+            ));
+        }
+    }
+    let mut replies = Vec::new();
+    for req in requests {
+        let reply = cx.send(req).await?;
+        if reply.is_sse() {
+            replies.push(reply);
+        }
+    }
+    cache.insert(era, replies.clone());
+    Ok(replies)
+}
+
+/// Runs `judge` over every SSE sample; the first non-pass wins. Skips when there is no SSE.
+async fn over_samples(
+    cx: &Cx,
+    judge: impl Fn(&Reply, &SseStream) -> Option<Outcome>,
+    passed: &str,
+) -> Result<Outcome, WireError> {
+    let replies = samples(cx).await?;
+    if replies.is_empty() {
+        return Ok(Outcome::skip("the server answered with JSON, not SSE: no stream to check"));
+    }
+    for reply in &replies {
+        let stream = reply.sse.as_ref().expect("samples are SSE");
+        if let Some(outcome) = judge(reply, stream) {
+            return Ok(outcome.with(reply.evidence()));
+        }
+    }
+    Ok(Outcome::pass(format!("{passed} ({} streams)", replies.len())))
+}
+
+async fn utf8(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |_, stream| {
+            stream.findings.iter().find_map(|f| match f {
+                Finding::InvalidUtf8 { offset } => Some(Outcome::fail(format!("bytes that are not UTF-8 at offset {offset}"))),
+                _ => None,
+            })
+        },
+        "valid UTF-8",
+    )
+    .await
+}
+
+async fn events_terminated(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |reply, stream| {
+            if reply.http.cut.is_some() {
+                return None; // the suite stopped reading: the end is not the server's
+            }
+            stream.findings.iter().find_map(|f| match f {
+                Finding::UnterminatedEvent { offset, bytes } => Some(Outcome::fail(format!(
+                    "the stream ended inside an event ({bytes} bytes at offset {offset}); conforming clients discard it"
+                ))),
+                _ => None,
+            })
+        },
+        "every event ends with a blank line",
+    )
+    .await
+}
+
+async fn data_is_jsonrpc(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |_, stream| {
+            let findings = jsonrpc_findings(stream);
+            if let Some((index, data)) = findings.non_json.first() {
+                return Some(Outcome::fail(format!("event {index} carries data that is not a JSON-RPC message: `{data}`")));
+            }
+            findings.empty_data.iter().find(|(_, has_id)| !has_id).map(|(index, _)| {
+                Outcome::warn(format!("event {index} has empty data and no id (not a priming event); JSON parsers choke on it"))
+            })
+        },
+        "every data field is one JSON-RPC message",
+    )
+    .await
+}
+
+fn answers(message: &Value, id: &Value) -> bool {
+    message.get("id") == Some(id) && (message.get("result").is_some() || message.get("error").is_some())
+}
+
+async fn response_once(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |reply, _| {
+            let (id, _) = reply.request.expect.as_ref()?;
+            match reply.messages.iter().filter(|m| answers(m, id)).count() {
+                1 => None,
+                0 => Some(Outcome::fail(format!("no response to id {id} on the stream"))),
+                n => Some(Outcome::fail(format!("the response to id {id} appears {n} times"))),
+            }
+        },
+        "exactly one response per stream",
+    )
+    .await
+}
+
+async fn closes_after_response(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |reply, _| match reply.http.cut {
+            Some(Cut::Lingered) => Some(Outcome::warn("the stream stayed open more than 1 s after the response")),
+            Some(Cut::Deadline) => Some(Outcome::warn("the stream was still open at the deadline")),
+            _ => None,
+        },
+        "closed right after the response",
+    )
+    .await
+}
+
+async fn related_only(cx: &Cx) -> Result<Outcome, WireError> {
+    let modern = cx.era() == Era::Modern;
+    over_samples(
+        cx,
+        |reply, _| {
+            let (id, _) = reply.request.expect.as_ref()?;
+            let token = reply
+                .request
+                .body
+                .get(..)
+                .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+                .and_then(|b| b.pointer("/params/_meta/progressToken").cloned());
+            for message in reply.messages.iter().filter(|m| !answers(m, id)) {
+                let method = message.get("method").and_then(Value::as_str).unwrap_or("");
+                if message.get("id").is_some() {
+                    let text = format!("a server-to-client request `{method}` appeared on the response stream");
+                    return Some(if modern {
+                        Outcome::fail(format!("{text}; 2026-07-28 forbids them (use MRTR)"))
+                    } else {
+                        Outcome::warn(format!("{text}; a stateless server cannot receive the answer"))
+                    });
+                }
+                let related = match method {
+                    "notifications/progress" => token.is_some() && message.pointer("/params/progressToken") == token.as_ref(),
+                    "notifications/message" | "notifications/cancelled" => true,
+                    _ => false,
+                };
+                if !related {
+                    return Some(Outcome::warn(format!("`{method}` on the stream is not related to the request")));
+                }
+            }
+            None
+        },
+        "only related notifications besides the response",
+    )
+    .await
+}
+
+async fn event_ids_unique(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |_, stream| {
+            let duplicates = jsonrpc_findings(stream).duplicate_ids;
+            (!duplicates.is_empty()).then(|| Outcome::fail(format!("event ids repeat within one stream: {duplicates:?}")))
+        },
+        "no repeated event ids",
+    )
+    .await
+}
+
+async fn retry_numeric(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |_, stream| {
+            stream.findings.iter().find_map(|f| match f {
+                Finding::InvalidRetry { value } => {
+                    Some(Outcome::warn(format!("`retry: {value}` is not a number of milliseconds; clients ignore it")))
+                }
+                _ => None,
+            })
+        },
+        "retry fields, if any, are numeric",
+    )
+    .await
+}
+
+async fn event_name(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |_, stream| {
+            stream.events.iter().find_map(|e| match e.event.as_deref() {
+                None | Some("message") => None,
+                Some(other) => Some(Outcome::warn(format!(
+                    "an event is named `{other}`; clients listening for `message` events never see it"
+                ))),
+            })
+        },
+        "events unnamed or named `message`",
+    )
+    .await
+}
+
+async fn line_endings(cx: &Cx) -> Result<Outcome, WireError> {
+    let replies = samples(cx).await?;
+    let kinds: Vec<String> = replies
+        .iter()
+        .filter_map(|r| r.sse.as_ref())
+        .map(|s| s.line_endings.describe())
+        .collect();
+    let outcome = over_samples(
+        cx,
+        |_, stream| {
+            stream.findings.iter().find_map(|f| match f {
+                Finding::MixedLineEndings { .. } => Some(Outcome::warn(format!(
+                    "mixed line endings in one stream ({})",
+                    stream.line_endings.describe()
+                ))),
+                _ => None,
+            })
+        },
+        "one kind of line ending per stream",
+    )
+    .await?;
+    Ok(if outcome.verdict == super::Verdict::Pass {
+        Outcome::pass(format!("{}: {}", outcome.message, kinds.join(" / ")))
+    } else {
+        outcome
+    })
+}
+
+async fn headers(cx: &Cx) -> Result<Outcome, WireError> {
+    over_samples(
+        cx,
+        |reply, _| {
+            let cache = reply.http.header("cache-control").unwrap_or("");
+            let buffering = reply.http.header("x-accel-buffering").unwrap_or("");
+            let mut missing = Vec::new();
+            if !cache.to_ascii_lowercase().contains("no-cache") {
+                missing.push("Cache-Control: no-cache");
+            }
+            if !buffering.eq_ignore_ascii_case("no") {
+                missing.push("X-Accel-Buffering: no");
+            }
+            (!missing.is_empty()).then(|| {
+                Outcome::warn(format!("missing {}: proxies may buffer or cache the stream", missing.join(" and ")))
+            })
+        },
+        "Cache-Control: no-cache and X-Accel-Buffering: no present",
+    )
+    .await
+}
+
+/// During a long request, no silence on the stream lasts longer than the allowed gap.
+async fn keepalive(cx: &Cx) -> Result<Outcome, WireError> {
+    if !cx.options().slow_checks {
+        return Ok(Outcome::skip("takes longer than the keep-alive gap; run with --slow-checks"));
+    }
+    if !super::features::tool_names(cx).await?.iter().any(|t| t == "slow") {
+        return Ok(Outcome::skip("no `slow` tool to make a long request (the reference server has one)"));
+    }
+    let gap = cx.options().keepalive_max_gap;
+    let seconds = (gap + Duration::from_millis(500)).as_secs_f64() * 1.5;
+    let mut req = cx.standard("tools/call", json!({ "name": "slow", "arguments": { "seconds": seconds } }));
+    req.close_grace = Duration::from_millis(200);
+    let reply = cx.send(req).await?;
+    if !reply.is_sse() {
+        return Ok(Outcome::skip("the long request was answered with JSON, not SSE"));
+    }
+    let mut last = reply.http.timings.first_byte;
+    let mut longest = Duration::ZERO;
+    for (at, _) in &reply.http.chunks {
+        longest = longest.max(at.saturating_sub(last));
+        last = *at;
+    }
+    Ok(if longest <= gap {
+        Outcome::pass(format!("longest silence {} ms during a {seconds:.1} s request", longest.as_millis()))
+    } else {
+        Outcome::warn(format!(
+            "the stream was silent for {} ms (allowed {} ms); idle proxies and load balancers cut such streams",
+            longest.as_millis(),
+            gap.as_millis()
+        ))
+        .with(reply.evidence())
+    })
+}

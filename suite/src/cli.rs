@@ -1,0 +1,249 @@
+//! The command line: clap parses raw arguments, `Plan::from_args` validates them into what the
+//! rest of the code uses, and `main` turns the outcome into an exit code (0 pass, 1 a check failed
+//! or errored, 2 usage or setup error).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+use crate::{Error, ExpectedFailures, Options, Profile, RunOptions, Target};
+
+#[derive(Parser, Debug)]
+#[command(name = "agentcore-mcp-suite", version, about = "Conformance suite for MCP servers on Amazon Bedrock AgentCore Runtime")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a server (with no target: the embedded reference server).
+    Check(CheckArgs),
+    /// List the check catalog.
+    List {
+        #[arg(long, value_enum, default_value = "human")]
+        format: ListFormat,
+    },
+    /// Explain one check: its rule, level, source and the reference-server fault that trips it.
+    Explain { id: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProfileArg {
+    Agentcore,
+    Mcp,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// URL of a running server's MCP endpoint, e.g. http://127.0.0.1:8000/mcp.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Embedded target: answer with JSON instead of SSE.
+    #[arg(long, conflicts_with = "url")]
+    pub reference_json: bool,
+    /// Embedded target: start the reference server with this fault (repeatable; see `agentcore-mcp-reference --list-faults`).
+    #[arg(long = "reference-fault", value_name = "NAME", conflicts_with = "url")]
+    pub reference_faults: Vec<String>,
+    /// agentcore: the AgentCore contract (default); mcp: the MCP specification alone.
+    #[arg(long, value_enum, default_value = "agentcore")]
+    pub profile: ProfileArg,
+    /// Run only these checks (id or area prefix, repeatable).
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Leave out these checks (id or area prefix, repeatable).
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
+    /// Format printed on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Also write a report file: `[FORMAT=]FILE`; without FORMAT=, the extension decides
+    /// (.json, .xml → junit, .md → markdown, .txt → human). Repeatable.
+    #[arg(long, value_name = "[FORMAT=]FILE")]
+    pub output: Vec<String>,
+    /// YAML map of check ids (optionally id@era) to the reason they may fail.
+    #[arg(long, value_name = "FILE")]
+    pub expected_failures: Option<PathBuf>,
+    /// Extra request header `Name: value` (repeatable); never printed with its value if secret.
+    #[arg(long, value_name = "'K: V'")]
+    pub header: Vec<String>,
+    /// Timeout of every wait (connect, response, body).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Make ping.* checks fail instead of warn.
+    #[arg(long)]
+    pub require_ping: bool,
+    /// Samples per latency check.
+    #[arg(long, default_value_t = 20)]
+    pub samples: usize,
+    /// p99 budget of each latency check.
+    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    pub latency_budget: Duration,
+    /// Also run checks that take long on purpose (sse.keepalive).
+    #[arg(long)]
+    pub slow_checks: bool,
+    /// Longest silence allowed on a stream during a long request.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub keepalive_max_gap: Duration,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `10s`, `500ms`, `2m`, `1.5s`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 10s or 500ms"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("`{text}`: use ms, s or m")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+}
+
+/// An extra report file.
+#[derive(Clone, Debug)]
+pub struct OutputFile {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_output(spec: &str) -> Result<OutputFile, Error> {
+    let named = |name: &str| match name {
+        "human" | "txt" => Some(Format::Human),
+        "json" => Some(Format::Json),
+        "junit" | "xml" => Some(Format::Junit),
+        "markdown" | "md" => Some(Format::Markdown),
+        _ => None,
+    };
+    if let Some((format, path)) = spec.split_once('=') {
+        if let Some(format) = named(format) {
+            return Ok(OutputFile { format, path: path.into() });
+        }
+    }
+    let path = PathBuf::from(spec);
+    let format = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .and_then(named)
+        .ok_or_else(|| Error::Usage(format!("--output {spec}: say the format, e.g. junit={spec}")))?;
+    Ok(OutputFile { format, path })
+}
+
+fn parse_header(text: &str) -> Result<(String, String), Error> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| Error::Usage(format!("--header `{text}`: expected `Name: value`")))?;
+    let name = name.trim();
+    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !valid {
+        return Err(Error::Usage(format!("--header: `{name}` is not a valid header name")));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+/// A validated `check` invocation.
+pub struct Plan {
+    pub target: Target,
+    pub options: RunOptions,
+    pub format: Format,
+    pub outputs: Vec<OutputFile>,
+}
+
+impl Plan {
+    pub fn from_args(args: CheckArgs) -> Result<Plan, Error> {
+        let target = match args.url {
+            Some(url) => {
+                crate::wire::http::Endpoint::parse(&url).map_err(Error::Usage)?;
+                Target::Url(url)
+            }
+            None => {
+                let faults = agentcore_mcp_reference::Faults::parse(args.reference_faults.iter().map(String::as_str))
+                    .map_err(Error::Usage)?;
+                Target::Embedded(agentcore_mcp_reference::Config {
+                    json_response: args.reference_json,
+                    faults,
+                    ..Default::default()
+                })
+            }
+        };
+        let expected = match &args.expected_failures {
+            None => ExpectedFailures::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+                ExpectedFailures::parse(&text, &path.display().to_string())?
+            }
+        };
+        let headers = args.header.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?;
+        let outputs = args.output.iter().map(|o| parse_output(o)).collect::<Result<_, _>>()?;
+        if args.samples == 0 {
+            return Err(Error::Usage("--samples must be at least 1".into()));
+        }
+        crate::validate_patterns(&args.only)?;
+        crate::validate_patterns(&args.skip)?;
+        Ok(Plan {
+            target,
+            options: RunOptions {
+                probe: Options {
+                    profile: match args.profile {
+                        ProfileArg::Agentcore => Profile::Agentcore,
+                        ProfileArg::Mcp => Profile::Mcp,
+                    },
+                    timeout: args.timeout,
+                    headers,
+                    require_ping: args.require_ping,
+                    samples: args.samples,
+                    latency_budget: args.latency_budget,
+                    slow_checks: args.slow_checks,
+                    keepalive_max_gap: args.keepalive_max_gap,
+                },
+                only: args.only,
+                skip: args.skip,
+                expected,
+                progress: !args.quiet,
+            },
+            format: args.format,
+            outputs,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("5h").is_err());
+    }
+
+    #[test]
+    fn outputs_and_headers() {
+        assert_eq!(parse_output("r.xml").unwrap().format, Format::Junit);
+        assert_eq!(parse_output("json=out").unwrap().format, Format::Json);
+        assert!(parse_output("report").is_err());
+        assert_eq!(parse_header("Authorization: Bearer x").unwrap(), ("Authorization".into(), "Bearer x".into()));
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+    }
+}

@@ -1,0 +1,67 @@
+//! Expected failures: a YAML map from `check-id` or `check-id@era` to the reason it may fail.
+//! A listed check that fails is tolerated; a listed check that no longer fails is a stale entry and
+//! fails the run, so the file never hides a fix (the official conformance suite's semantics).
+//!
+//! ```yaml
+//! accept.missing: "our proxy strips Accept; tracked in OPS-12"
+//! http.origin-invalid@legacy: "origin checks live in the gateway"
+//! ```
+
+use std::collections::BTreeMap;
+
+use crate::Error;
+use crate::checks::{Verdict, find};
+use crate::report::CheckResult;
+
+#[derive(Clone, Debug, Default)]
+pub struct ExpectedFailures {
+    entries: BTreeMap<String, String>,
+}
+
+impl ExpectedFailures {
+    /// Parses the file's text; unknown check ids and eras are usage errors (typos hide nothing).
+    pub fn parse(text: &str, origin: &str) -> Result<ExpectedFailures, Error> {
+        let entries: BTreeMap<String, String> = if text.trim().is_empty() {
+            BTreeMap::new()
+        } else {
+            serde_yaml::from_str(text)
+                .map_err(|e| Error::Usage(format!("{origin}: not a map of check id to reason: {e}")))?
+        };
+        for key in entries.keys() {
+            let (id, era) = key.split_once('@').map_or((key.as_str(), None), |(id, era)| (id, Some(era)));
+            if find(id).is_none() {
+                return Err(Error::Usage(format!("{origin}: unknown check id `{id}` (see `list`)")));
+            }
+            if era.is_some_and(|e| e != "legacy" && e != "modern") {
+                return Err(Error::Usage(format!("{origin}: `{key}`: the era must be `legacy` or `modern`")));
+            }
+        }
+        Ok(ExpectedFailures { entries })
+    }
+
+    fn reason_for(&self, result: &CheckResult) -> Option<&String> {
+        self.entries.get(&result.name()).or_else(|| self.entries.get(result.id))
+    }
+
+    /// Marks tolerated failures and returns the stale entries.
+    pub fn apply(&self, results: &mut [CheckResult]) -> Vec<String> {
+        for result in results.iter_mut() {
+            if matches!(result.verdict, Verdict::Fail | Verdict::Error) {
+                result.expected = self.reason_for(result).cloned();
+            }
+        }
+        self.entries
+            .keys()
+            .filter(|key| {
+                let matched: Vec<&CheckResult> = results
+                    .iter()
+                    .filter(|r| r.name() == **key || r.id == key.as_str())
+                    .collect();
+                let still_fails = matched.iter().any(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error));
+                let ran = matched.iter().any(|r| r.verdict != Verdict::Skip);
+                ran && !still_fails
+            })
+            .cloned()
+            .collect()
+    }
+}

@@ -1,0 +1,349 @@
+//! A strict, incremental parser for `text/event-stream` (WHATWG HTML §9.2.5–9.2.6) that reports
+//! what a lenient client would silently repair or drop: mixed line endings, an unterminated last
+//! event, bytes that are not UTF-8, non-numeric `retry`, and (on JSON-RPC streams) data that is not
+//! JSON, empty data and duplicate event ids. Feed it chunks split anywhere; the result is the same.
+
+use std::collections::BTreeSet;
+
+/// One dispatched event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SseEvent {
+    /// The `event` field, if the event had one.
+    pub event: Option<String>,
+    /// The data lines joined with LF.
+    pub data: String,
+    /// The `id` field of this event, if it had one (ids containing NUL are ignored, per spec).
+    pub id: Option<String>,
+    /// Byte offset of the event's first line in the stream.
+    pub offset: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    /// More than one kind of line terminator in one stream.
+    MixedLineEndings { lf: usize, crlf: usize, cr: usize },
+    /// The stream ended inside an event: it is discarded, as conforming clients discard it.
+    UnterminatedEvent { offset: usize, bytes: usize },
+    /// A line that is not valid UTF-8 (decoded with replacement characters).
+    InvalidUtf8 { offset: usize },
+    /// A `retry` value that is not all ASCII digits (ignored by clients).
+    InvalidRetry { value: String },
+    /// A leading U+FEFF byte order mark (allowed once, stripped).
+    ByteOrderMark,
+}
+
+/// Which line terminators a stream used.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineEndings {
+    pub lf: usize,
+    pub crlf: usize,
+    pub cr: usize,
+}
+
+impl LineEndings {
+    pub fn describe(&self) -> String {
+        let kinds: Vec<String> = [("LF", self.lf), ("CRLF", self.crlf), ("CR", self.cr)]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| format!("{k}×{n}"))
+            .collect();
+        if kinds.is_empty() { "none".into() } else { kinds.join(", ") }
+    }
+}
+
+/// Everything one stream contained.
+#[derive(Clone, Debug, Default)]
+pub struct SseStream {
+    pub events: Vec<SseEvent>,
+    pub comments: Vec<String>,
+    pub retry: Option<u64>,
+    pub line_endings: LineEndings,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Default)]
+pub struct SseParser {
+    pending: Vec<u8>,
+    /// Offset of `pending[0]` in the stream.
+    offset: usize,
+    started: bool,
+    event: Option<String>,
+    data: Option<String>,
+    id: Option<String>,
+    event_offset: Option<usize>,
+    out: SseStream,
+}
+
+impl SseParser {
+    pub fn new() -> Self {
+        SseParser::default()
+    }
+
+    /// Events dispatched so far.
+    pub fn events(&self) -> &[SseEvent] {
+        &self.out.events
+    }
+
+    /// Feeds the next chunk; returns how many events it completed.
+    pub fn feed(&mut self, chunk: &[u8]) -> usize {
+        let before = self.out.events.len();
+        self.pending.extend_from_slice(chunk);
+        if !self.started {
+            if self.pending.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.pending) {
+                return 0; // maybe a BOM split across chunks
+            }
+            self.started = true;
+            if self.pending.starts_with(b"\xEF\xBB\xBF") {
+                self.pending.drain(..3);
+                self.offset = 3;
+                self.out.findings.push(Finding::ByteOrderMark);
+            }
+        }
+        self.drain_lines(false);
+        self.out.events.len() - before
+    }
+
+    /// The stream ended: drops an unterminated event and reports what the stream held.
+    pub fn finish(mut self) -> SseStream {
+        self.drain_lines(true);
+        let leftover = self.pending.len();
+        if leftover > 0 || self.event_offset.is_some() {
+            let offset = self.event_offset.unwrap_or(self.offset);
+            let bytes = self.offset + leftover - offset;
+            self.out.findings.push(Finding::UnterminatedEvent { offset, bytes });
+        }
+        let LineEndings { lf, crlf, cr } = self.out.line_endings;
+        if [lf, crlf, cr].iter().filter(|n| **n > 0).count() > 1 {
+            self.out.findings.push(Finding::MixedLineEndings { lf, crlf, cr });
+        }
+        self.out
+    }
+
+    fn drain_lines(&mut self, at_end: bool) {
+        let mut start = 0;
+        while let Some(i) = self.pending[start..].iter().position(|b| *b == b'\n' || *b == b'\r') {
+            let end = start + i;
+            let terminator = if self.pending[end] == b'\n' {
+                self.out.line_endings.lf += 1;
+                1
+            } else if end + 1 < self.pending.len() {
+                if self.pending[end + 1] == b'\n' {
+                    self.out.line_endings.crlf += 1;
+                    2
+                } else {
+                    self.out.line_endings.cr += 1;
+                    1
+                }
+            } else if at_end {
+                self.out.line_endings.cr += 1;
+                1
+            } else {
+                break; // a CR at the end of a chunk may be the first half of CRLF
+            };
+            let line = self.pending[start..end].to_vec();
+            self.line(&line, self.offset + start);
+            start = end + terminator;
+        }
+        self.pending.drain(..start);
+        self.offset += start;
+    }
+
+    fn line(&mut self, raw: &[u8], offset: usize) {
+        let line = match std::str::from_utf8(raw) {
+            Ok(text) => text.to_string(),
+            Err(_) => {
+                self.out.findings.push(Finding::InvalidUtf8 { offset });
+                String::from_utf8_lossy(raw).into_owned()
+            }
+        };
+        if line.is_empty() {
+            self.dispatch();
+            return;
+        }
+        if let Some(comment) = line.strip_prefix(':') {
+            self.out.comments.push(comment.to_string());
+            return;
+        }
+        self.event_offset.get_or_insert(offset);
+        let (name, value) = match line.split_once(':') {
+            Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line.as_str(), ""),
+        };
+        match name {
+            "event" => self.event = Some(value.to_string()),
+            "data" => {
+                let data = self.data.get_or_insert_with(String::new);
+                data.push_str(value);
+                data.push('\n');
+            }
+            "id" if !value.contains('\0') => self.id = Some(value.to_string()),
+            "retry" => match value.parse::<u64>() {
+                Ok(ms) if value.bytes().all(|b| b.is_ascii_digit()) => self.out.retry = Some(ms),
+                _ => self.out.findings.push(Finding::InvalidRetry { value: value.to_string() }),
+            },
+            _ => {} // unknown fields are ignored, as the spec says
+        }
+    }
+
+    /// A blank line: dispatch the buffered event if it has data; reset the buffers either way.
+    fn dispatch(&mut self) {
+        let offset = self.event_offset.take();
+        let event = self.event.take();
+        let id = self.id.take();
+        let Some(mut data) = self.data.take() else { return };
+        data.pop(); // the LF after the last data line
+        self.out.events.push(SseEvent {
+            event,
+            data,
+            id,
+            offset: offset.unwrap_or(self.offset),
+        });
+    }
+}
+
+/// Parses a complete stream in one go.
+pub fn parse(bytes: &[u8]) -> SseStream {
+    let mut parser = SseParser::new();
+    parser.feed(bytes);
+    parser.finish()
+}
+
+/// Findings about a JSON-RPC event stream's content.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JsonRpcFindings {
+    /// (event index, data excerpt) of data that is not one JSON object.
+    pub non_json: Vec<(usize, String)>,
+    /// Indexes of events with empty data, and whether each carried an id (a priming event does).
+    pub empty_data: Vec<(usize, bool)>,
+    pub duplicate_ids: Vec<String>,
+}
+
+/// Checks every event's data against the MCP rule: one JSON-RPC message per event.
+pub fn jsonrpc_findings(stream: &SseStream) -> JsonRpcFindings {
+    let mut findings = JsonRpcFindings::default();
+    let mut ids = BTreeSet::new();
+    for (index, event) in stream.events.iter().enumerate() {
+        if let Some(id) = &event.id {
+            if !id.is_empty() && !ids.insert(id.clone()) {
+                findings.duplicate_ids.push(id.clone());
+            }
+        }
+        if event.data.is_empty() {
+            findings.empty_data.push((index, event.id.is_some()));
+            continue;
+        }
+        let is_object = serde_json::from_str::<serde_json::Value>(&event.data).is_ok_and(|v| v.is_object());
+        if !is_object {
+            findings.non_json.push((index, excerpt(&event.data, 60)));
+        }
+    }
+    findings
+}
+
+pub fn excerpt(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(stream: &SseStream) -> Vec<&str> {
+        stream.events.iter().map(|e| e.data.as_str()).collect()
+    }
+
+    #[test]
+    fn all_line_endings_and_crlf_split_across_chunks() {
+        let mut parser = SseParser::new();
+        parser.feed(b"data: a\r");
+        parser.feed(b"\n\r\ndata: b\rdata: c\r\r");
+        parser.feed(b"data: d\n\n");
+        let stream = parser.finish();
+        assert_eq!(data(&stream), ["a", "b\nc", "d"]);
+        assert_eq!(stream.line_endings, LineEndings { lf: 2, crlf: 2, cr: 4 });
+        assert!(matches!(stream.findings[..], [Finding::MixedLineEndings { .. }]));
+    }
+
+    #[test]
+    fn one_optional_space_after_the_colon() {
+        let stream = parse(b"data:x\ndata:  y\ndata\n\n");
+        assert_eq!(data(&stream), ["x\n y\n"]);
+    }
+
+    #[test]
+    fn comments_ids_and_retry() {
+        let stream = parse(b": keep-alive\nid: 7\nevent: message\nretry: 3000\ndata: {}\n\nid: a\0b\nretry: soon\ndata: x\n\n");
+        assert_eq!(stream.comments, [" keep-alive"]);
+        assert_eq!(stream.events[0].id.as_deref(), Some("7"));
+        assert_eq!(stream.events[0].event.as_deref(), Some("message"));
+        assert_eq!(stream.events[1].id, None, "an id with NUL is ignored");
+        assert_eq!(stream.retry, Some(3000));
+        assert_eq!(stream.findings, [Finding::InvalidRetry { value: "soon".into() }]);
+    }
+
+    #[test]
+    fn bom_once_even_when_split() {
+        let mut parser = SseParser::new();
+        parser.feed(b"\xEF\xBB");
+        parser.feed(b"\xBFdata: x\n\n");
+        let stream = parser.finish();
+        assert_eq!(data(&stream), ["x"]);
+        assert_eq!(stream.findings, [Finding::ByteOrderMark]);
+    }
+
+    #[test]
+    fn unterminated_last_event_is_discarded() {
+        let stream = parse(b"data: one\n\ndata: two\n");
+        assert_eq!(data(&stream), ["one"]);
+        assert_eq!(stream.findings, [Finding::UnterminatedEvent { offset: 11, bytes: 10 }]);
+        let stream = parse(b"data: one\n\ndata: two");
+        assert_eq!(stream.findings, [Finding::UnterminatedEvent { offset: 11, bytes: 9 }]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_and_replaced() {
+        let stream = parse(b": \xff\n\ndata: \xfe\n\n");
+        assert_eq!(stream.findings, [Finding::InvalidUtf8 { offset: 0 }, Finding::InvalidUtf8 { offset: 4 }]);
+        assert_eq!(data(&stream), ["\u{FFFD}"]);
+    }
+
+    #[test]
+    fn events_without_data_are_not_dispatched_but_empty_data_is() {
+        let stream = parse(b"event: x\n\nid: 1\ndata:\n\n");
+        assert_eq!(stream.events.len(), 1);
+        assert_eq!(stream.events[0].data, "");
+        let json = jsonrpc_findings(&stream);
+        assert_eq!(json.empty_data, [(0, true)]);
+    }
+
+    #[test]
+    fn jsonrpc_findings_flag_non_json_and_duplicate_ids() {
+        let stream = parse(b"id: 1\ndata: {\"jsonrpc\":\"2.0\"}\n\nid: 1\ndata: hello\n\n");
+        let json = jsonrpc_findings(&stream);
+        assert_eq!(json.non_json, [(1, "hello".to_string())]);
+        assert_eq!(json.duplicate_ids, ["1"]);
+    }
+
+    #[test]
+    fn fixture_samples() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/sse");
+        let read = |name: &str| std::fs::read(format!("{dir}/{name}")).unwrap();
+        let valid = parse(&read("valid-lf.sse"));
+        assert!(valid.findings.is_empty(), "{:?}", valid.findings);
+        assert_eq!(valid.events.len(), 2);
+        let crlf = parse(&read("valid-crlf-keepalive.sse"));
+        assert!(crlf.findings.is_empty());
+        assert_eq!((crlf.events.len(), crlf.comments.len()), (2, 1));
+        let mixed = parse(&read("invalid-mixed-endings.sse"));
+        assert!(matches!(mixed.findings[..], [Finding::MixedLineEndings { .. }]));
+        let unterminated = parse(&read("invalid-unterminated.sse"));
+        assert!(matches!(unterminated.findings[..], [Finding::UnterminatedEvent { .. }]));
+        assert_eq!(unterminated.events.len(), 1);
+        let utf8 = parse(&read("invalid-utf8.sse"));
+        assert!(matches!(utf8.findings[..], [Finding::InvalidUtf8 { .. }]));
+    }
+}
