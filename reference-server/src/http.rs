@@ -40,24 +40,12 @@ pub(crate) fn rpc_error(server: &Server, code: i64, message: impl Into<String>) 
 }
 
 /// An HTTP error status carrying a JSON-RPC error response.
-pub(crate) fn error_response(
-    server: &Server,
-    status: StatusCode,
-    id: &Value,
-    error: Value,
-) -> Response {
-    json_response(
-        server,
-        status,
-        &json!({ "jsonrpc": "2.0", "id": id, "error": error }),
-    )
+pub(crate) fn error_response(server: &Server, status: StatusCode, id: &Value, error: Value) -> Response {
+    json_response(server, status, &json!({ "jsonrpc": "2.0", "id": id, "error": error }))
 }
 
 pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
 }
 
 /// 202 Accepted with no body: the answer to a notification or a posted response.
@@ -90,17 +78,8 @@ pub(crate) async fn mcp_endpoint(
         return error_response(&server, StatusCode::PAYLOAD_TOO_LARGE, &Value::Null, error);
     };
     if !is_json_content_type(&headers) && !server.fault("content-type-unchecked") {
-        let error = rpc_error(
-            &server,
-            code::INVALID_REQUEST,
-            "Content-Type must be application/json",
-        );
-        return error_response(
-            &server,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            &Value::Null,
-            error,
-        );
+        let error = rpc_error(&server, code::INVALID_REQUEST, "Content-Type must be application/json");
+        return error_response(&server, StatusCode::UNSUPPORTED_MEDIA_TYPE, &Value::Null, error);
     }
     let message: Value = match serde_json::from_slice(&bytes) {
         Ok(message) => message,
@@ -119,19 +98,14 @@ async fn non_post(server: &Arc<Server>, method: &Method, headers: &HeaderMap) ->
         return json_response(server, StatusCode::OK, &json!({}));
     }
     if *method == Method::GET && server.fault("modern-get-sse") {
-        let modern =
-            header(headers, PROTOCOL_VERSION).is_some_and(|v| MODERN_VERSIONS.contains(&v));
+        let modern = header(headers, PROTOCOL_VERSION).is_some_and(|v| MODERN_VERSIONS.contains(&v));
         if modern {
             // An SSE stream that stays silent: a dead end for clients that open it.
             let silent = futures_util::stream::once(async {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 Ok::<_, std::convert::Infallible>(Bytes::new())
             });
-            return (
-                [(header::CONTENT_TYPE, "text/event-stream")],
-                Body::from_stream(silent),
-            )
-                .into_response();
+            return ([(header::CONTENT_TYPE, "text/event-stream")], Body::from_stream(silent)).into_response();
         }
     }
     if *method == Method::DELETE && server.fault("delete-crashes") {
@@ -153,12 +127,7 @@ fn check_host_and_origin(server: &Server, headers: &HeaderMap) -> Option<Respons
         let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
         if !matches!(name, "localhost" | "127.0.0.1" | "[::1]") {
             let error = rpc_error(server, code::INVALID_REQUEST, "Host header is not allowed");
-            return Some(error_response(
-                server,
-                StatusCode::FORBIDDEN,
-                &Value::Null,
-                error,
-            ));
+            return Some(error_response(server, StatusCode::FORBIDDEN, &Value::Null, error));
         }
     }
     let origin = header(headers, "origin")?;
@@ -170,12 +139,7 @@ fn check_host_and_origin(server: &Server, headers: &HeaderMap) -> Option<Respons
         code::INVALID_REQUEST,
         format!("Origin `{origin}` is not allowed"),
     );
-    Some(error_response(
-        server,
-        StatusCode::FORBIDDEN,
-        &Value::Null,
-        error,
-    ))
+    Some(error_response(server, StatusCode::FORBIDDEN, &Value::Null, error))
 }
 
 fn origin_allowed(server: &Server, origin: &str) -> bool {
@@ -210,21 +174,25 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 }
 
 fn parse_error(server: &Server, bytes: &[u8], e: serde_json::Error) -> Response {
-    if server.fault("malformed-json-500") {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    if server.fault("malformed-json-served") {
+        return json_response(
+            server,
+            StatusCode::OK,
+            &json!({ "jsonrpc": "2.0", "id": 1, "result": {} }),
+        );
     }
-    let code = if server.fault("parse-error-wrong-code") {
-        code::INVALID_REQUEST
+    let id = if server.fault("parse-error-id-not-null") {
+        json!(0)
     } else {
-        code::PARSE_ERROR
+        Value::Null
     };
     let detail = if std::str::from_utf8(bytes).is_err() {
         "body is not UTF-8".to_string()
     } else {
         e.to_string()
     };
-    let error = rpc_error(server, code, format!("Parse error: {detail}"));
-    error_response(server, StatusCode::BAD_REQUEST, &Value::Null, error)
+    let error = rpc_error(server, code::PARSE_ERROR, format!("Parse error: {detail}"));
+    error_response(server, StatusCode::BAD_REQUEST, &id, error)
 }
 
 /// A request is modern when its body carries the 2026-07-28 envelope (`params._meta` with the
@@ -276,17 +244,10 @@ pub(crate) fn not_acceptable(server: &Server, id: &Value, sends: &str) -> Respon
 }
 
 /// The content type to answer a request with, or the 406 to send instead.
-pub(crate) fn negotiate(
-    server: &Server,
-    headers: &HeaderMap,
-    id: &Value,
-) -> Result<bool, Response> {
+pub(crate) fn negotiate(server: &Server, headers: &HeaderMap, id: &Value) -> Result<bool, Response> {
     let sends = crate::sse::response_type(server);
     let as_sse = sends == "text/event-stream";
-    if as_sse
-        && server.fault("json-to-sse-only-accept")
-        && header(headers, "accept") == Some("text/event-stream")
-    {
+    if as_sse && server.fault("json-to-sse-only-accept") && header(headers, "accept") == Some("text/event-stream") {
         return Ok(false);
     }
     if as_sse && server.fault("accept-ignored") {

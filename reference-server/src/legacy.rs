@@ -9,8 +9,7 @@ use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use crate::http::{
-    PROTOCOL_VERSION, RUNTIME_SESSION_ID, SESSION_ID, accepted, code, error_response, header,
-    negotiate, rpc_error,
+    PROTOCOL_VERSION, RUNTIME_SESSION_ID, SESSION_ID, accepted, code, error_response, header, negotiate, rpc_error,
 };
 use crate::sse::{json_response, respond, response_message};
 use crate::tools::{self, Call, Era};
@@ -45,7 +44,7 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
     };
     if let Value::Array(batch) = message {
         // JSON-RPC batches exist only in 2025-03-26; later revisions removed them.
-        if version != ASSUMED_VERSION && !server.fault("batch-accepted") {
+        if version != ASSUMED_VERSION || server.fault("batch-refused") {
             let error = rpc_error(
                 &server,
                 code::INVALID_REQUEST,
@@ -61,20 +60,18 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
     }
     match classify(&server, &message) {
         Kind::Invalid(why) => {
-            let id = id
-                .filter(|id| id.is_string() || id.is_number())
-                .unwrap_or(Value::Null);
+            let id = id.filter(|id| id.is_string() || id.is_number()).unwrap_or(Value::Null);
             let error = rpc_error(&server, code::INVALID_REQUEST, why);
             error_response(&server, StatusCode::BAD_REQUEST, &id, error)
         }
         Kind::NotificationOrResponse => accepted(&server),
         Kind::Request { id, method, params } => {
+            if server.fault("session-missing-404") && method != "initialize" && !headers.contains_key(SESSION_ID) {
+                let error = rpc_error(&server, code::INVALID_REQUEST, "Session not found");
+                return error_response(&server, StatusCode::NOT_FOUND, &id, error);
+            }
             if server.fault("require-initialize") && method != "initialize" {
-                let error = rpc_error(
-                    &server,
-                    code::INVALID_REQUEST,
-                    "Bad Request: Server not initialized",
-                );
+                let error = rpc_error(&server, code::INVALID_REQUEST, "Bad Request: Server not initialized");
                 return error_response(&server, StatusCode::BAD_REQUEST, &id, error);
             }
             let as_sse = match negotiate(&server, &headers, &id) {
@@ -96,11 +93,7 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
 }
 
 enum Kind {
-    Request {
-        id: Value,
-        method: String,
-        params: Value,
-    },
+    Request { id: Value, method: String, params: Value },
     NotificationOrResponse,
     Invalid(String),
 }
@@ -155,10 +148,7 @@ async fn dispatch(call: Call) -> Result<Value, Value> {
 }
 
 fn initialize(server: &Server, params: &Value) -> Value {
-    let requested = params
-        .get("protocolVersion")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let requested = params.get("protocolVersion").and_then(Value::as_str).unwrap_or("");
     let supported = LEGACY_VERSIONS.contains(&requested);
     let version = if server.fault("version-no-echo") {
         ASSUMED_VERSION
@@ -198,7 +188,7 @@ fn refuse_sessions(server: &Server, headers: &HeaderMap, id: Option<&Value>) -> 
 fn mint_session(server: &Server, response: &mut Response) {
     let minted = if server.fault("mint-bad-session-id") {
         "bad id"
-    } else if server.fault("session-unknown-served") {
+    } else if server.fault("session-unknown-served") || server.fault("session-missing-404") {
         "reference-session-1"
     } else {
         return;
@@ -223,13 +213,7 @@ async fn handle_batch(server: Arc<Server>, headers: HeaderMap, batch: Vec<Value>
             }
             Kind::NotificationOrResponse => {}
             Kind::Request { id, method, params } => {
-                let call = Call::new(
-                    server.clone(),
-                    Era::Legacy,
-                    method,
-                    params,
-                    crate::sse::Emitter::none(),
-                );
+                let call = Call::new(server.clone(), Era::Legacy, method, params, crate::sse::Emitter::none());
                 responses.push(response_message(&server, &id, dispatch(call).await));
             }
         }
@@ -247,10 +231,6 @@ fn negotiate_json(server: &Server, headers: &HeaderMap) -> Result<(), Response> 
     if crate::http::accepts(server, headers, "application/json") {
         Ok(())
     } else {
-        Err(crate::http::not_acceptable(
-            server,
-            &Value::Null,
-            "application/json",
-        ))
+        Err(crate::http::not_acceptable(server, &Value::Null, "application/json"))
     }
 }

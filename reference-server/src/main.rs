@@ -70,10 +70,7 @@ async fn main() -> ExitCode {
     let faults: Vec<_> = config.faults.names().collect();
     println!(
         "listening on {} (faults: {})",
-        listener
-            .local_addr()
-            .map(|a| a.to_string())
-            .unwrap_or(address),
+        listener.local_addr().map(|a| a.to_string()).unwrap_or(address),
         if faults.is_empty() {
             "none".to_string()
         } else {
@@ -96,11 +93,10 @@ async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return interrupt.await.unwrap_or(()),
-            };
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return interrupt.await.unwrap_or(()),
+        };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}

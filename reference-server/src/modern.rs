@@ -9,9 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::http::{
-    PROTOCOL_VERSION, SESSION_ID, accepted, code, error_response, header, negotiate, rpc_error,
-};
+use crate::http::{PROTOCOL_VERSION, SESSION_ID, accepted, code, error_response, header, negotiate, rpc_error};
 use crate::sse::respond;
 use crate::tools::{self, Call, Era};
 use crate::{MODERN_VERSIONS, SERVER_NAME, SERVER_VERSION, Server};
@@ -61,10 +59,7 @@ fn refuse(status: StatusCode, code: i64, message: impl Into<String>) -> Refusal 
 
 pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Value) -> Response {
     let header_version = header(&headers, PROTOCOL_VERSION).map(str::to_string);
-    let Some(object) = message
-        .as_object()
-        .filter(|o| o.get("jsonrpc") == Some(&json!("2.0")))
-    else {
+    let Some(object) = message.as_object().filter(|o| o.get("jsonrpc") == Some(&json!("2.0"))) else {
         let error = rpc_error(
             &server,
             code::INVALID_REQUEST,
@@ -72,17 +67,10 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
         );
         return error_response(&server, StatusCode::BAD_REQUEST, &Value::Null, error);
     };
-    let method = object
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let method = object.get("method").and_then(Value::as_str).unwrap_or("").to_string();
     let Some(id) = object.get("id").cloned() else {
         // A notification: accepted unless it names a version this server does not speak.
-        if let Some(v) = header_version
-            .as_deref()
-            .filter(|v| !MODERN_VERSIONS.contains(v))
-        {
+        if let Some(v) = header_version.as_deref().filter(|v| !MODERN_VERSIONS.contains(v)) {
             let refusal = unsupported_version(v);
             return refusal_response(&server, &Value::Null, refusal);
         }
@@ -130,26 +118,15 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
 }
 
 /// The validation ladder; the first failure wins.
-fn ladder(
-    server: &Server,
-    headers: &HeaderMap,
-    method: &str,
-    params: &Value,
-) -> Result<(), Refusal> {
+fn ladder(server: &Server, headers: &HeaderMap, method: &str, params: &Value) -> Result<(), Refusal> {
     let meta = params.get("_meta").and_then(Value::as_object);
-    let version = meta
-        .and_then(|m| m.get(META_VERSION))
-        .and_then(Value::as_str);
-    let capabilities = meta
-        .and_then(|m| m.get(META_CAPABILITIES))
-        .filter(|c| c.is_object());
+    let version = meta.and_then(|m| m.get(META_VERSION)).and_then(Value::as_str);
+    let capabilities = meta.and_then(|m| m.get(META_CAPABILITIES)).filter(|c| c.is_object());
     if (version.is_none() || capabilities.is_none()) && !server.fault("meta-unchecked") {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             code::INVALID_PARAMS,
-            format!(
-                "params._meta must carry `{META_VERSION}` (string) and `{META_CAPABILITIES}` (object)"
-            ),
+            format!("params._meta must carry `{META_VERSION}` (string) and `{META_CAPABILITIES}` (object)"),
         ));
     }
     let version = version.unwrap_or(MODERN_VERSIONS[0]);
@@ -165,19 +142,14 @@ fn ladder(
             r
         });
     }
-    let served = METHODS.contains(&method)
-        || (method == "initialize" && server.fault("modern-serves-initialize"));
+    let served = METHODS.contains(&method) || (method == "initialize" && server.fault("modern-serves-initialize"));
     if !served {
         let status = if server.fault("modern-unknown-method-200") {
             StatusCode::OK
         } else {
             StatusCode::NOT_FOUND
         };
-        let mut refusal = refuse(
-            status,
-            code::METHOD_NOT_FOUND,
-            format!("Method not found: {method}"),
-        );
+        let mut refusal = refuse(status, code::METHOD_NOT_FOUND, format!("Method not found: {method}"));
         refusal.data = Some(json!(method));
         return Err(refusal);
     }
@@ -185,12 +157,7 @@ fn ladder(
 }
 
 /// MCP-Protocol-Version, Mcp-Method and Mcp-Name must repeat what the body says.
-fn check_headers(
-    headers: &HeaderMap,
-    version: &str,
-    method: &str,
-    params: &Value,
-) -> Result<(), Refusal> {
+fn check_headers(headers: &HeaderMap, version: &str, method: &str, params: &Value) -> Result<(), Refusal> {
     let mismatch = |what: String| {
         refuse(
             StatusCode::BAD_REQUEST,
@@ -235,13 +202,8 @@ fn check_headers(
 
 /// Header values outside visible ASCII travel as `=?base64?…?=`; anything else is literal.
 fn decode_header_value(value: &str) -> Option<String> {
-    match value
-        .strip_prefix("=?base64?")
-        .and_then(|v| v.strip_suffix("?="))
-    {
-        Some(encoded) => {
-            tools::base64_decode(encoded).and_then(|bytes| String::from_utf8(bytes).ok())
-        }
+    match value.strip_prefix("=?base64?").and_then(|v| v.strip_suffix("?=")) {
+        Some(encoded) => tools::base64_decode(encoded).and_then(|bytes| String::from_utf8(bytes).ok()),
         None => Some(value.to_string()),
     }
 }

@@ -49,20 +49,12 @@ fn event(server: &Server, message: &Value) -> Bytes {
     } else {
         ""
     };
-    let data_end = if server.fault("sse-crlf-mixed") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let data_end = if server.fault("sse-crlf-mixed") { "\r\n" } else { "\n" };
     Bytes::from(format!("{id}event: {name}\ndata: {message}{data_end}\n"))
 }
 
 /// A JSON-RPC response (or error response) object.
-pub(crate) fn response_message(
-    server: &Server,
-    id: &Value,
-    outcome: Result<Value, Value>,
-) -> Value {
+pub(crate) fn response_message(server: &Server, id: &Value, outcome: Result<Value, Value>) -> Value {
     let id = if server.fault("wrong-response-id") {
         match id.as_i64() {
             Some(n) => json!(n + 1),
@@ -101,12 +93,7 @@ pub(crate) fn json_response(server: &Server, status: StatusCode, body: &Value) -
 
 /// Runs `work` for the request `id` and streams its response (SSE) or returns it as JSON.
 /// `shape` post-processes a successful result (the modern era adds `resultType` and hints).
-pub(crate) async fn respond<F, Fut>(
-    server: Arc<Server>,
-    id: Value,
-    as_sse: bool,
-    work: F,
-) -> Response
+pub(crate) async fn respond<F, Fut>(server: Arc<Server>, id: Value, as_sse: bool, work: F) -> Response
 where
     F: FnOnce(Emitter) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Value, Value>> + Send + 'static,
@@ -116,11 +103,7 @@ where
     }
     if !as_sse {
         let outcome = work(Emitter::none()).await;
-        return json_response(
-            &server,
-            StatusCode::OK,
-            &response_message(&server, &id, outcome),
-        );
+        return json_response(&server, StatusCode::OK, &response_message(&server, &id, outcome));
     }
     let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();
     let emitter = Emitter {
@@ -142,10 +125,7 @@ where
             emitter.send(&json!({ "jsonrpc": "2.0", "id": "server-1", "method": "ping" }));
         }
         if server.fault("sse-duplicate-event-ids") {
-            emitter.notify(
-                "notifications/message",
-                json!({ "level": "debug", "data": "started" }),
-            );
+            emitter.notify("notifications/message", json!({ "level": "debug", "data": "started" }));
         }
         let work = work(emitter.clone());
         tokio::pin!(work);
@@ -176,15 +156,10 @@ where
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
-    let stream = futures_util::stream::poll_fn(move |cx| {
-        rx.poll_recv(cx).map(|b| b.map(Ok::<_, Infallible>))
-    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|b| b.map(Ok::<_, Infallible>)));
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     if server.fault("wrong-content-type") {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     }

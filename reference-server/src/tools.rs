@@ -30,13 +30,7 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    pub fn new(
-        server: Arc<Server>,
-        era: Era,
-        method: String,
-        params: Value,
-        emit: Emitter,
-    ) -> Self {
+    pub fn new(server: Arc<Server>, era: Era, method: String, params: Value, emit: Emitter) -> Self {
         Call {
             server,
             era,
@@ -59,9 +53,7 @@ impl Call {
     }
 
     fn log(&self, level: &str, data: &str) {
-        let allowed = self.era == Era::Legacy
-            || self.log_level.is_some()
-            || self.server.fault("log-without-level");
+        let allowed = self.era == Era::Legacy || self.log_level.is_some() || self.server.fault("log-without-level");
         if allowed {
             self.emit.notify(
                 "notifications/message",
@@ -109,18 +101,12 @@ pub(crate) async fn dispatch(call: Call) -> Result<Value, Value> {
         }
         "prompts/list" => Ok(json!({ "prompts": prompts(&server) })),
         "prompts/get" => {
-            let name = call
-                .params
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let name = call.params.get("name").and_then(Value::as_str).unwrap_or("");
             let arguments = call.params.get("arguments").cloned().unwrap_or(json!({}));
             match get_prompt(name, &arguments) {
                 Ok(mut result) => {
                     if server.fault("prompt-get-broken") {
-                        result["messages"][0]
-                            .as_object_mut()
-                            .map(|m| m.remove("role"));
+                        result["messages"][0].as_object_mut().map(|m| m.remove("role"));
                     }
                     Ok(result)
                 }
@@ -175,7 +161,8 @@ fn tool_list(server: &Server) -> Vec<Value> {
         "Add two numbers (AgentCore sample tool)",
         json!({ "type": "object", "properties": { "a": { "type": "number" }, "b": { "type": "number" } }, "required": ["a", "b"] }),
     );
-    add["outputSchema"] = json!({ "type": "object", "properties": { "sum": { "type": "number" } }, "required": ["sum"] });
+    add["outputSchema"] =
+        json!({ "type": "object", "properties": { "sum": { "type": "number" } }, "required": ["sum"] });
     let mut tools = vec![
         add,
         tool(
@@ -191,11 +178,7 @@ fn tool_list(server: &Server) -> Vec<Value> {
         tool("test_simple_text", "Returns simple text", no_arguments()),
         tool("test_image_content", "Returns an image", no_arguments()),
         tool("test_audio_content", "Returns audio", no_arguments()),
-        tool(
-            "test_embedded_resource",
-            "Returns an embedded resource",
-            no_arguments(),
-        ),
+        tool("test_embedded_resource", "Returns an embedded resource", no_arguments()),
         tool(
             "test_multiple_content_types",
             "Returns text, image and resource",
@@ -211,11 +194,7 @@ fn tool_list(server: &Server) -> Vec<Value> {
             "Sends three progress notifications",
             no_arguments(),
         ),
-        tool(
-            "test_error_handling",
-            "Always fails with isError",
-            no_arguments(),
-        ),
+        tool("test_error_handling", "Always fails with isError", no_arguments()),
         tool(
             "json_schema_2020_12_tool",
             "Tool with JSON Schema 2020-12 features",
@@ -273,9 +252,7 @@ async fn call_tool(call: Call) -> Result<Value, Value> {
         .to_string();
     let number = |key: &str| call.argument(key).and_then(Value::as_f64);
     let bad_arguments = |message: &str| {
-        Ok(
-            json!({ "content": [text(format!("invalid arguments for {name}: {message}"))], "isError": true }),
-        )
+        Ok(json!({ "content": [text(format!("invalid arguments for {name}: {message}"))], "isError": true }))
     };
     match name.as_str() {
         "add_numbers" => {
@@ -308,9 +285,7 @@ async fn call_tool(call: Call) -> Result<Value, Value> {
             call.progress(STEPS, STEPS);
             tool_result(vec![text(format!("waited {seconds} s"))])
         }
-        "test_simple_text" => {
-            tool_result(vec![text("This is a simple text response for testing.")])
-        }
+        "test_simple_text" => tool_result(vec![text("This is a simple text response for testing.")]),
         "test_image_content" => tool_result(vec![image()]),
         "test_audio_content" => tool_result(vec![
             json!({ "type": "audio", "data": base64_encode(&silent_wav()), "mimeType": "audio/wav" }),
@@ -346,10 +321,7 @@ async fn call_tool(call: Call) -> Result<Value, Value> {
             "content": [text("This tool intentionally returns an error for testing")],
             "isError": true,
         })),
-        "json_schema_2020_12_tool" => tool_result(vec![text(format!(
-            "arguments: {}",
-            call.params["arguments"]
-        ))]),
+        "json_schema_2020_12_tool" => tool_result(vec![text(format!("arguments: {}", call.params["arguments"]))]),
         _ if server.fault("unknown-tool-success") => tool_result(vec![text("done")]),
         _ => Err(rpc_error(
             &server,
@@ -374,36 +346,28 @@ fn resources(server: &Server) -> Vec<Value> {
 }
 
 fn read_resource(uri: &str) -> Option<Value> {
-    let text_contents =
-        |mime: &str, text: String| json!({ "uri": uri, "mimeType": mime, "text": text });
+    let text_contents = |mime: &str, text: String| json!({ "uri": uri, "mimeType": mime, "text": text });
     match uri {
         "test://static-text" => Some(text_contents(
             "text/plain",
             "This is the content of the static text resource.".into(),
         )),
-        "test://watched-resource" => Some(text_contents(
-            "text/plain",
-            "Watched resource content.".into(),
-        )),
-        "test://static-binary" => {
-            Some(json!({ "uri": uri, "mimeType": "image/png", "blob": RED_PIXEL_PNG }))
-        }
+        "test://watched-resource" => Some(text_contents("text/plain", "Watched resource content.".into())),
+        "test://static-binary" => Some(json!({ "uri": uri, "mimeType": "image/png", "blob": RED_PIXEL_PNG })),
         _ => {
-            let id = uri
-                .strip_prefix("test://template/")?
-                .strip_suffix("/data")?;
+            let id = uri.strip_prefix("test://template/")?.strip_suffix("/data")?;
             if id.is_empty() || id.contains('/') {
                 return None;
             }
-            let data =
-                json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") });
+            let data = json!({ "id": id, "templateTest": true, "data": format!("Data for ID: {id}") });
             Some(text_contents("application/json", data.to_string()))
         }
     }
 }
 
 fn prompts(server: &Server) -> Vec<Value> {
-    let argument = |name: &str, description: &str| json!({ "name": name, "description": description, "required": true });
+    let argument =
+        |name: &str, description: &str| json!({ "name": name, "description": description, "required": true });
     let mut list = vec![
         json!({ "name": "test_simple_prompt", "description": "A prompt without arguments" }),
         json!({ "name": "test_prompt_with_arguments", "description": "A prompt with two arguments",
@@ -455,10 +419,7 @@ fn get_prompt(name: &str, arguments: &Value) -> Result<Value, String> {
 }
 
 fn complete(server: &Server, params: &Value) -> Result<Value, Value> {
-    let prefix = params
-        .pointer("/argument/value")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let prefix = params.pointer("/argument/value").and_then(Value::as_str).unwrap_or("");
     let candidates: &[&str] = match params.pointer("/ref/type").and_then(Value::as_str) {
         Some("ref/prompt") => &["paris", "park", "party", "hello", "world"],
         Some("ref/resource") => &["1", "2", "3", "123"],
@@ -470,11 +431,7 @@ fn complete(server: &Server, params: &Value) -> Result<Value, Value> {
             ));
         }
     };
-    let values: Vec<&str> = candidates
-        .iter()
-        .copied()
-        .filter(|c| c.starts_with(prefix))
-        .collect();
+    let values: Vec<&str> = candidates.iter().copied().filter(|c| c.starts_with(prefix)).collect();
     if server.fault("completion-broken") {
         return Ok(json!({ "completion": {} }));
     }
@@ -482,7 +439,8 @@ fn complete(server: &Server, params: &Value) -> Result<Value, Value> {
 }
 
 /// A 1x1 red PNG.
-const RED_PIXEL_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+const RED_PIXEL_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 
 fn image() -> Value {
     json!({ "type": "image", "data": RED_PIXEL_PNG, "mimeType": "image/png" })

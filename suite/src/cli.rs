@@ -11,7 +11,11 @@ use crate::report::Format;
 use crate::{Error, ExpectedFailures, Options, Profile, RunOptions, Target};
 
 #[derive(Parser, Debug)]
-#[command(name = "agentcore-mcp-suite", version, about = "Conformance suite for MCP servers on Amazon Bedrock AgentCore Runtime")]
+#[command(
+    name = "agentcore-mcp-suite",
+    version,
+    about = "Conformance suite for MCP servers on Amazon Bedrock AgentCore Runtime"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -105,7 +109,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         Some(i) => text.split_at(i),
         None => (text, "s"),
     };
-    let value: f64 = number.parse().map_err(|_| format!("`{text}` is not a duration like 10s or 500ms"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 10s or 500ms"))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "s" => value,
@@ -132,7 +138,10 @@ fn parse_output(spec: &str) -> Result<OutputFile, Error> {
     };
     if let Some((format, path)) = spec.split_once('=') {
         if let Some(format) = named(format) {
-            return Ok(OutputFile { format, path: path.into() });
+            return Ok(OutputFile {
+                format,
+                path: path.into(),
+            });
         }
     }
     let path = PathBuf::from(spec);
@@ -149,7 +158,10 @@ fn parse_header(text: &str) -> Result<(String, String), Error> {
         .split_once(':')
         .ok_or_else(|| Error::Usage(format!("--header `{text}`: expected `Name: value`")))?;
     let name = name.trim();
-    let valid = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !valid {
         return Err(Error::Usage(format!("--header: `{name}` is not a valid header name")));
     }
@@ -242,7 +254,10 @@ mod tests {
         assert_eq!(parse_output("r.xml").unwrap().format, Format::Junit);
         assert_eq!(parse_output("json=out").unwrap().format, Format::Json);
         assert!(parse_output("report").is_err());
-        assert_eq!(parse_header("Authorization: Bearer x").unwrap(), ("Authorization".into(), "Bearer x".into()));
+        assert_eq!(
+            parse_header("Authorization: Bearer x").unwrap(),
+            ("Authorization".into(), "Bearer x".into())
+        );
         assert!(parse_header("no colon").is_err());
         assert!(parse_header("bad name: x").is_err());
     }

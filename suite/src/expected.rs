@@ -28,12 +28,16 @@ impl ExpectedFailures {
                 .map_err(|e| Error::Usage(format!("{origin}: not a map of check id to reason: {e}")))?
         };
         for key in entries.keys() {
-            let (id, era) = key.split_once('@').map_or((key.as_str(), None), |(id, era)| (id, Some(era)));
+            let (id, era) = key
+                .split_once('@')
+                .map_or((key.as_str(), None), |(id, era)| (id, Some(era)));
             if find(id).is_none() {
                 return Err(Error::Usage(format!("{origin}: unknown check id `{id}` (see `list`)")));
             }
             if era.is_some_and(|e| e != "legacy" && e != "modern") {
-                return Err(Error::Usage(format!("{origin}: `{key}`: the era must be `legacy` or `modern`")));
+                return Err(Error::Usage(format!(
+                    "{origin}: `{key}`: the era must be `legacy` or `modern`"
+                )));
             }
         }
         Ok(ExpectedFailures { entries })
@@ -57,7 +61,9 @@ impl ExpectedFailures {
                     .iter()
                     .filter(|r| r.name() == **key || r.id == key.as_str())
                     .collect();
-                let still_fails = matched.iter().any(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error));
+                let still_fails = matched
+                    .iter()
+                    .any(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error));
                 let ran = matched.iter().any(|r| r.verdict != Verdict::Skip);
                 ran && !still_fails
             })

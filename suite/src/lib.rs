@@ -104,7 +104,8 @@ pub async fn run(target: &Target, options: &RunOptions) -> Result<Report, Error>
     for phase in [Phase::Together, Phase::Alone, Phase::Last] {
         let batch: Vec<_> = jobs.iter().filter(|j| j.check.phase == phase).collect();
         let width = if phase == Phase::Together { 4 } else { 1 };
-        let mut stream = futures_util::stream::iter(batch.into_iter().map(|job| execute(&probe, job))).buffer_unordered(width);
+        let mut stream =
+            futures_util::stream::iter(batch.into_iter().map(|job| execute(&probe, job))).buffer_unordered(width);
         while let Some(result) = stream.next().await {
             progress.inc(1);
             results.push(result);
@@ -160,6 +161,9 @@ fn running_label(target: &Target, probe: &Probe) -> String {
     }
 }
 
+/// Checks that still run when the server speaks no era the suite found: they say why.
+const RUN_WITHOUT_ERA: &[&str] = &["http.endpoint-mcp", "accept.both"];
+
 /// One check to run, in one era (or none, for server-wide checks).
 struct Job {
     check: &'static Check,
@@ -185,7 +189,11 @@ fn plan(probe: &Probe, options: &RunOptions) -> Vec<Job> {
         }
         let eras: Vec<Era> = match check.scope {
             Scope::Server => {
-                jobs.push(Job { check, era: None, skip: None });
+                jobs.push(Job {
+                    check,
+                    era: None,
+                    skip: None,
+                });
                 continue;
             }
             Scope::EachEra => vec![Era::Legacy, Era::Modern],
@@ -195,10 +203,21 @@ fn plan(probe: &Probe, options: &RunOptions) -> Vec<Job> {
         for era in eras {
             // An era-specific check the server cannot run is reported; an each-era check is
             // reported once per era only where that era is spoken.
-            if spoken(era) {
-                jobs.push(Job { check, era: Some(era), skip: None });
-            } else if check.scope != Scope::EachEra || !spoken(Era::Legacy) && !spoken(Era::Modern) {
-                jobs.push(Job { check, era: Some(era), skip: Some(absent(era)) });
+            // With no era spoken the endpoint check still runs, so a URL that is not an MCP
+            // server fails the run instead of skipping everything.
+            let none_spoken = !spoken(Era::Legacy) && !spoken(Era::Modern);
+            if spoken(era) || (none_spoken && era == Era::Legacy && RUN_WITHOUT_ERA.contains(&check.id)) {
+                jobs.push(Job {
+                    check,
+                    era: Some(era),
+                    skip: None,
+                });
+            } else if check.scope != Scope::EachEra || none_spoken {
+                jobs.push(Job {
+                    check,
+                    era: Some(era),
+                    skip: Some(absent(era)),
+                });
             }
         }
     }
@@ -236,46 +255,94 @@ async fn execute(probe: &Arc<Probe>, job: &Job) -> CheckResult {
 /// Which eras the server speaks: an initialize offering the newest legacy version, and a
 /// server/discover in the 2026-07-28 envelope. An unreachable server is a setup error.
 async fn discover(probe: &Probe) -> Result<Discovery, Error> {
-    let unreachable = |e: wire::http::WireError| Error::Setup(format!("cannot reach {}: {e}", probe.endpoint.url()));
+    // Refused connections stop the run (exit 2); anything else a server does is reported on.
+    let unreachable = |e: &wire::http::WireError| Error::Setup(format!("cannot reach {}: {e}", probe.endpoint.url()));
     let legacy = Cx {
         probe: Arc::new(Probe::new(probe.endpoint.clone(), probe.options.clone())),
         era: Some(Era::Legacy),
     };
     let mut discovery = Discovery::default();
-    let reply = legacy
+    match legacy
         .call("initialize", jsonrpc::initialize_params(LEGACY_VERSIONS[0]))
         .await
-        .map_err(unreachable)?;
-    let negotiated = reply.result().and_then(|r| r.get("protocolVersion")).and_then(Value::as_str);
-    match negotiated {
-        Some(v) if LEGACY_VERSIONS.contains(&v) => {
-            discovery.legacy = Some((v.to_string(), reply.result().cloned().unwrap_or(json!({}))));
+    {
+        Err(e @ wire::http::WireError::Connect(_)) => return Err(unreachable(&e)),
+        Err(e) => discovery.legacy_absent = format!("initialize: {e}"),
+        Ok(reply) => {
+            let result = lenient_result(&reply);
+            match result
+                .as_ref()
+                .and_then(|r| r.get("protocolVersion"))
+                .and_then(Value::as_str)
+            {
+                Some(v) if LEGACY_VERSIONS.contains(&v) => {
+                    discovery.legacy = Some((v.to_string(), result.clone().unwrap_or(json!({}))));
+                }
+                Some(v) => {
+                    discovery.legacy_absent =
+                        format!("initialize answered version `{v}`, which the suite does not know")
+                }
+                None => {
+                    discovery.legacy_absent =
+                        format!("initialize was not answered ({})", checks::util::status_line(&reply))
+                }
+            }
         }
-        Some(v) => discovery.legacy_absent = format!("initialize answered version `{v}`, which the suite does not know"),
-        None => discovery.legacy_absent = format!("initialize was not answered ({})", checks::util::status_line(&reply)),
     }
     let modern = Cx {
         probe: legacy.probe.clone(),
         era: Some(Era::Modern),
     };
-    let reply = modern.call("server/discover", json!({})).await.map_err(unreachable)?;
-    let speaks_modern = reply
-        .result()
-        .and_then(|r| r.get("supportedVersions"))
-        .and_then(Value::as_array)
-        .is_some_and(|v| v.iter().any(|x| x == MODERN_VERSION));
-    if speaks_modern {
-        discovery.modern = reply.result().cloned();
-    } else {
-        discovery.modern_absent = format!("server/discover was not answered ({})", checks::util::status_line(&reply));
+    match modern.call("server/discover", json!({})).await {
+        Err(e @ wire::http::WireError::Connect(_)) => return Err(unreachable(&e)),
+        Err(e) => discovery.modern_absent = format!("server/discover: {e}"),
+        Ok(reply) => {
+            let result = lenient_result(&reply);
+            let speaks_modern = result
+                .as_ref()
+                .and_then(|r| r.get("supportedVersions"))
+                .and_then(Value::as_array)
+                .is_some_and(|v| v.iter().any(|x| x == MODERN_VERSION));
+            if speaks_modern {
+                discovery.modern = result;
+            } else {
+                discovery.modern_absent = format!(
+                    "server/discover was not answered ({})",
+                    checks::util::status_line(&reply)
+                );
+            }
+        }
     }
     // What discovery received counts for schema.valid too.
     probe
         .seen
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .extend(std::mem::take(&mut *legacy.probe.seen.lock().unwrap_or_else(|e| e.into_inner())));
+        .extend(std::mem::take(
+            &mut *legacy.probe.seen.lock().unwrap_or_else(|e| e.into_inner()),
+        ));
     Ok(discovery)
+}
+
+/// Discovery reads like a lenient client, so a server with broken framing (an unterminated last
+/// event, a wrong label, a wrong id) is still found and the strict checks can say what is broken.
+fn lenient_result(reply: &probe::Reply) -> Option<Value> {
+    if let Some(result) = reply.result() {
+        return Some(result.clone());
+    }
+    let mut messages = reply.messages.clone();
+    if messages.is_empty() {
+        let mut body = reply.http.body.clone();
+        body.extend_from_slice(b"\n\n");
+        messages = wire::sse::parse(&body)
+            .events
+            .iter()
+            .filter_map(|e| serde_json::from_str(&e.data).ok())
+            .collect();
+    }
+    let mut results = messages.iter().filter_map(|m| m.get("result"));
+    let first = results.next()?;
+    results.next().is_none().then(|| first.clone())
 }
 
 fn progress_bar(enabled: bool, total: usize) -> indicatif::ProgressBar {

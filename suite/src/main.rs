@@ -37,7 +37,11 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
     }
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print(&report::render(&report, plan.format, color));
-    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
@@ -47,7 +51,11 @@ fn print(text: &str) {
 
 /// The reference-server faults that trip check `id`.
 fn faults_for(id: &str) -> Vec<&'static str> {
-    agentcore_mcp_reference::FAULTS.iter().filter(|f| f.trips == id).map(|f| f.name).collect()
+    agentcore_mcp_reference::FAULTS
+        .iter()
+        .filter(|f| f.trips().any(|t| t == id))
+        .map(|f| f.name)
+        .collect()
 }
 
 fn list(format: ListFormat) -> Result<ExitCode, Error> {
@@ -63,7 +71,10 @@ fn list(format: ListFormat) -> Result<ExitCode, Error> {
                     })
                 })
                 .collect();
-            print(&format!("{}\n", serde_json::to_string_pretty(&entries).expect("the catalog serializes")));
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&entries).expect("the catalog serializes")
+            ));
         }
         ListFormat::Human => {
             let mut text = String::new();
@@ -96,7 +107,11 @@ fn explain(id: &str) -> Result<ExitCode, Error> {
         if faults.is_empty() {
             "no reference-server fault".to_string()
         } else {
-            faults.iter().map(|f| format!("--reference-fault {f}")).collect::<Vec<_>>().join(", ")
+            faults
+                .iter()
+                .map(|f| format!("--reference-fault {f}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
     ));
     Ok(ExitCode::SUCCESS)

@@ -152,7 +152,10 @@ impl Req {
 
     /// The header as it will be sent.
     pub fn get_header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -228,8 +231,14 @@ impl Reply {
 /// Header values that carry credentials never reach a report.
 pub fn redact(name: &str, value: &str) -> String {
     let name = name.to_ascii_lowercase();
-    let secret = ["authorization", "cookie", "x-amz-security-token", "proxy-authorization", "x-api-key"]
-        .contains(&name.as_str())
+    let secret = [
+        "authorization",
+        "cookie",
+        "x-amz-security-token",
+        "proxy-authorization",
+        "x-api-key",
+    ]
+    .contains(&name.as_str())
         || name.contains("token")
         || name.contains("secret");
     if secret { "[redacted]".into() } else { value.to_string() }
@@ -279,14 +288,19 @@ impl Probe {
         let expected_id = req.expect.as_ref().map(|(id, _)| id.clone());
         let mut parser = SseParser::new();
         let mut done = false;
-        let http = exchange(&self.endpoint, &http_request, self.limits(req.close_grace, timeout), |chunk| {
-            // Only an SSE body can stay open after the response; a JSON body ends by itself.
-            if parser.feed(chunk) > 0 {
-                let seen = parser_has_response(&parser, expected_id.as_ref());
-                done = done || seen;
-            }
-            done
-        })
+        let http = exchange(
+            &self.endpoint,
+            &http_request,
+            self.limits(req.close_grace, timeout),
+            |chunk| {
+                // Only an SSE body can stay open after the response; a JSON body ends by itself.
+                if parser.feed(chunk) > 0 {
+                    let seen = parser_has_response(&parser, expected_id.as_ref());
+                    done = done || seen;
+                }
+                done
+            },
+        )
         .await?;
         let mut reply = Reply {
             request: req,
@@ -454,6 +468,7 @@ impl Cx {
     }
 
     pub async fn get(&self, path: &str) -> Result<Reply, WireError> {
-        self.send(Req::new("GET", path).header("accept", "application/json")).await
+        self.send(Req::new("GET", path).header("accept", "application/json"))
+            .await
     }
 }

@@ -192,8 +192,10 @@ async fn shape_406(cx: &Cx) -> Result<Outcome, WireError> {
         let request_id = reply.request.expect.as_ref().map(|(id, _)| id.clone());
         let id = message.get("id").cloned().unwrap_or(Value::Null);
         if !(id.is_null() || Some(&id) == request_id.as_ref()) {
-            return Ok(Outcome::warn(format!("the 406 body's id {id} is neither null nor the request's id"))
-                .with(reply.evidence()));
+            return Ok(
+                Outcome::warn(format!("the 406 body's id {id} is neither null nor the request's id"))
+                    .with(reply.evidence()),
+            );
         }
     }
     Ok(Outcome::pass(format!("{} refusal(s), none with a made-up id", refusals.len())).with(first.evidence()))

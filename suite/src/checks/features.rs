@@ -156,7 +156,10 @@ fn sample_arguments(tool: &Value) -> Option<Value> {
     let mut arguments = serde_json::Map::new();
     for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
         let name = name.as_str()?;
-        let value = match schema.pointer(&format!("/properties/{name}/type")).and_then(Value::as_str)? {
+        let value = match schema
+            .pointer(&format!("/properties/{name}/type"))
+            .and_then(Value::as_str)?
+        {
             "number" | "integer" => json!(2),
             "string" => json!("suite"),
             "boolean" => json!(true),
@@ -190,13 +193,17 @@ async fn tools_list(cx: &Cx) -> Result<Outcome, WireError> {
         }
         let schema = tool.get("inputSchema");
         if schema.and_then(|s| s.get("type")) != Some(&json!("object")) {
-            return Ok(Outcome::fail(format!("tool `{name}`: inputSchema is not an object schema")).with(reply.evidence()));
+            return Ok(
+                Outcome::fail(format!("tool `{name}`: inputSchema is not an object schema")).with(reply.evidence()),
+            );
         }
         if let Err(e) = jsonschema::meta::validate(schema.expect("checked above")) {
-            return Ok(Outcome::fail(format!("tool `{name}`: inputSchema is not a valid JSON Schema: {e}")));
+            return Ok(Outcome::fail(format!(
+                "tool `{name}`: inputSchema is not a valid JSON Schema: {e}"
+            )));
         }
-        let well_formed = (1..=64).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./".contains(&b));
+        let well_formed =
+            (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./".contains(&b));
         if !well_formed {
             odd_names.push(name.to_string());
         }
@@ -204,7 +211,9 @@ async fn tools_list(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(if odd_names.is_empty() {
         Outcome::pass(format!("{} tools, names unique, schemas valid", tools.len()))
     } else {
-        Outcome::warn(format!("tool names outside 1–64 chars of [A-Za-z0-9_./-] (SEP-986): {odd_names:?}"))
+        Outcome::warn(format!(
+            "tool names outside 1–64 chars of [A-Za-z0-9_./-] (SEP-986): {odd_names:?}"
+        ))
     })
 }
 
@@ -222,7 +231,9 @@ fn judge_tool_result(tool: &Value, result: &Value) -> Option<String> {
         return None;
     }
     let Some(structured) = result.get("structuredContent") else {
-        return Some(format!("`{name}` declares an outputSchema but returned no structuredContent"));
+        return Some(format!(
+            "`{name}` declares an outputSchema but returned no structuredContent"
+        ));
     };
     match jsonschema::validator_for(output_schema) {
         Err(e) => Some(format!("`{name}` outputSchema is not a valid schema: {e}")),
@@ -240,32 +251,45 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
     let tools = list_tools(cx).await?;
     let callable: Vec<(&Value, Value)> = tools
         .iter()
-        .filter(|t| t["name"] != json!("slow"))
+        .filter(|t| super::latency::is_quick(t))
         .filter_map(|t| sample_arguments(t).map(|a| (t, a)))
         .take(12)
         .collect();
     if callable.is_empty() {
-        return Ok(Outcome::skip("no tool takes only simple arguments the suite can fill in"));
+        return Ok(Outcome::skip(
+            "no tool takes only simple arguments the suite can fill in",
+        ));
     }
     for (tool, arguments) in &callable {
-        let reply = cx.call("tools/call", json!({ "name": tool["name"], "arguments": arguments })).await?;
+        let reply = cx
+            .call("tools/call", json!({ "name": tool["name"], "arguments": arguments }))
+            .await?;
         let problem = match (reply.result(), reply.error()) {
             (Some(result), _) => judge_tool_result(tool, result),
             (None, Some(_)) => None, // a protocol error for arguments it dislikes is allowed
-            (None, None) => Some(format!("`{}` got no JSON-RPC response ({})", tool["name"], status_line(&reply))),
+            (None, None) => Some(format!(
+                "`{}` got no JSON-RPC response ({})",
+                tool["name"],
+                status_line(&reply)
+            )),
         };
         if let Some(problem) = problem {
             return Ok(Outcome::fail(problem).with(reply.evidence()));
         }
     }
-    Ok(Outcome::pass(format!("{} tools called; results well-formed", callable.len())))
+    Ok(Outcome::pass(format!(
+        "{} tools called; results well-formed",
+        callable.len()
+    )))
 }
 
 async fn tools_unknown(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.declares("tools") {
         return Ok(skip_undeclared("tools"));
     }
-    let reply = cx.call("tools/call", json!({ "name": "suite-no-such-tool", "arguments": {} })).await?;
+    let reply = cx
+        .call("tools/call", json!({ "name": "suite-no-such-tool", "arguments": {} }))
+        .await?;
     Ok(match (reply.result(), reply.error()) {
         (_, Some(error)) => Outcome::pass(format!("a JSON-RPC error: {}", short(error))),
         (Some(result), _) if result.get("isError") == Some(&json!(true)) => {
@@ -293,12 +317,17 @@ async fn tools_pagination(cx: &Cx) -> Result<Outcome, WireError> {
         let reply = cx.call("tools/list", params).await?;
         pages += 1;
         let Some(result) = reply.result() else {
-            return Ok(Outcome::fail(format!("page {pages} of tools/list failed ({})", status_line(&reply))).with(reply.evidence()));
+            return Ok(
+                Outcome::fail(format!("page {pages} of tools/list failed ({})", status_line(&reply)))
+                    .with(reply.evidence()),
+            );
         };
         match result.get("nextCursor").filter(|c| !c.is_null()) {
             None => break,
             Some(next) if !cursors.insert(next.to_string()) => {
-                return Ok(Outcome::fail(format!("nextCursor {next} repeats: following it never ends")).with(reply.evidence()));
+                return Ok(
+                    Outcome::fail(format!("nextCursor {next} repeats: following it never ends")).with(reply.evidence()),
+                );
             }
             Some(_) if pages >= MAX_PAGES => {
                 return Ok(Outcome::fail(format!("still paging after {MAX_PAGES} pages")).with(reply.evidence()));
@@ -306,18 +335,26 @@ async fn tools_pagination(cx: &Cx) -> Result<Outcome, WireError> {
             Some(next) => cursor = Some(next.clone()),
         }
     }
-    let reply = cx.call("tools/list", json!({ "cursor": "suite-invalid-cursor" })).await?;
+    let reply = cx
+        .call("tools/list", json!({ "cursor": "suite-invalid-cursor" }))
+        .await?;
     Ok(if reply.error().is_some() || (400..500).contains(&reply.status()) {
         Outcome::pass(format!("{pages} page(s); an invalid cursor gets an error"))
     } else {
-        Outcome::warn(format!("{pages} page(s), but an invalid cursor was answered with a result (SHOULD be -32602)"))
-            .with(reply.evidence())
+        Outcome::warn(format!(
+            "{pages} page(s), but an invalid cursor was answered with a result (SHOULD be -32602)"
+        ))
+        .with(reply.evidence())
     })
 }
 
 async fn list_of(cx: &Cx, method: &str, field: &str) -> Result<(Option<Vec<Value>>, crate::probe::Reply), WireError> {
     let reply = cx.call(method, json!({})).await?;
-    let items = reply.result().and_then(|r| r.get(field)).and_then(Value::as_array).cloned();
+    let items = reply
+        .result()
+        .and_then(|r| r.get(field))
+        .and_then(Value::as_array)
+        .cloned();
     Ok((items, reply))
 }
 
@@ -330,7 +367,9 @@ async fn resources_list(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::fail("resources/list gave no `resources` array").with(reply.evidence()));
     };
     if let Some(bad) = items.iter().find(|r| !(r["uri"].is_string() && r["name"].is_string())) {
-        return Ok(Outcome::fail(format!("a resource without string uri and name: {}", short(bad))).with(reply.evidence()));
+        return Ok(
+            Outcome::fail(format!("a resource without string uri and name: {}", short(bad))).with(reply.evidence()),
+        );
     }
     Ok(Outcome::pass(format!("{} resources", items.len())))
 }
@@ -340,7 +379,11 @@ async fn resources_read(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(skip_undeclared("resources"));
     }
     let (items, _) = list_of(cx, "resources/list", "resources").await?;
-    let Some(uri) = items.unwrap_or_default().iter().find_map(|r| r["uri"].as_str().map(str::to_string)) else {
+    let Some(uri) = items
+        .unwrap_or_default()
+        .iter()
+        .find_map(|r| r["uri"].as_str().map(str::to_string))
+    else {
         return Ok(Outcome::skip("no resource listed to read"));
     };
     let reply = cx.call("resources/read", json!({ "uri": uri })).await?;
@@ -348,7 +391,10 @@ async fn resources_read(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(match contents {
         None => Outcome::fail(format!("reading `{uri}` gave no `contents` array")),
         Some(c) if c.is_empty() => Outcome::fail(format!("reading `{uri}` gave empty contents")),
-        Some(c) => match c.iter().find(|x| !(x["uri"].is_string() && (x["text"].is_string() || x["blob"].is_string()))) {
+        Some(c) => match c
+            .iter()
+            .find(|x| !(x["uri"].is_string() && (x["text"].is_string() || x["blob"].is_string())))
+        {
             Some(bad) => Outcome::fail(format!("a content item without uri and text/blob: {}", short(bad))),
             None => Outcome::pass(format!("read `{uri}`: {} item(s)", c.len())),
         },
@@ -386,14 +432,20 @@ async fn prompts_get(cx: &Cx) -> Result<Outcome, WireError> {
         .filter_map(|a| a["name"].as_str().map(|n| (n.to_string(), json!("suite"))))
         .collect();
     let name = prompt["name"].as_str().unwrap_or_default();
-    let reply = cx.call("prompts/get", json!({ "name": name, "arguments": arguments })).await?;
+    let reply = cx
+        .call("prompts/get", json!({ "name": name, "arguments": arguments }))
+        .await?;
     let messages = reply.result().and_then(|r| r.get("messages")).and_then(Value::as_array);
     Ok(match messages {
         None => Outcome::fail(format!("prompts/get `{name}` gave no `messages` array")),
         Some(m) => match m.iter().find(|x| {
-            !matches!(x["role"].as_str(), Some("user" | "assistant")) || !x.pointer("/content/type").is_some_and(Value::is_string)
+            !matches!(x["role"].as_str(), Some("user" | "assistant"))
+                || !x.pointer("/content/type").is_some_and(Value::is_string)
         }) {
-            Some(bad) => Outcome::fail(format!("a message without role user/assistant and typed content: {}", short(bad))),
+            Some(bad) => Outcome::fail(format!(
+                "a message without role user/assistant and typed content: {}",
+                short(bad)
+            )),
             None => Outcome::pass(format!("`{name}`: {} message(s)", m.len())),
         },
     }
@@ -406,8 +458,13 @@ async fn logging_set_level(cx: &Cx) -> Result<Outcome, WireError> {
     }
     let reply = cx.call("logging/setLevel", json!({ "level": "info" })).await?;
     Ok(match reply.result() {
-        Some(r) if r.as_object().is_some_and(|o| o.keys().all(|k| k == "_meta")) => Outcome::pass("logging/setLevel → {}"),
-        Some(r) => Outcome::fail(format!("logging/setLevel answered {}; expected an empty result", short(r))),
+        Some(r) if r.as_object().is_some_and(|o| o.keys().all(|k| k == "_meta")) => {
+            Outcome::pass("logging/setLevel → {}")
+        }
+        Some(r) => Outcome::fail(format!(
+            "logging/setLevel answered {}; expected an empty result",
+            short(r)
+        )),
         None => Outcome::fail(format!("logging/setLevel failed ({})", status_line(&reply))),
     }
     .with(reply.evidence()))
@@ -417,7 +474,11 @@ async fn completion_complete(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.declares("completions") {
         return Ok(skip_undeclared("completions"));
     }
-    let items = if cx.declares("prompts") { list_of(cx, "prompts/list", "prompts").await?.0 } else { None };
+    let items = if cx.declares("prompts") {
+        list_of(cx, "prompts/list", "prompts").await?.0
+    } else {
+        None
+    };
     let target = items.unwrap_or_default().into_iter().find_map(|p| {
         let argument = p["arguments"].as_array()?.first()?["name"].as_str()?.to_string();
         Some((p["name"].as_str()?.to_string(), argument))
@@ -425,7 +486,8 @@ async fn completion_complete(cx: &Cx) -> Result<Outcome, WireError> {
     let Some((prompt, argument)) = target else {
         return Ok(Outcome::skip("no prompt argument to complete"));
     };
-    let params = json!({ "ref": { "type": "ref/prompt", "name": prompt }, "argument": { "name": argument, "value": "" } });
+    let params =
+        json!({ "ref": { "type": "ref/prompt", "name": prompt }, "argument": { "name": argument, "value": "" } });
     let reply = cx.call("completion/complete", params).await?;
     Ok(match reply.result().and_then(|r| r.pointer("/completion/values")) {
         Some(values) if values.is_array() => Outcome::pass(format!("`{prompt}`.{argument}: {}", short(values))),
@@ -436,7 +498,11 @@ async fn completion_complete(cx: &Cx) -> Result<Outcome, WireError> {
 
 async fn capabilities_undeclared(cx: &Cx) -> Result<Outcome, WireError> {
     let mut probed = Vec::new();
-    for (capability, method) in [("tools", "tools/list"), ("resources", "resources/list"), ("prompts", "prompts/list")] {
+    for (capability, method) in [
+        ("tools", "tools/list"),
+        ("resources", "resources/list"),
+        ("prompts", "prompts/list"),
+    ] {
         if cx.declares(capability) {
             continue;
         }
@@ -452,7 +518,11 @@ async fn capabilities_undeclared(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(if probed.is_empty() {
         Outcome::skip("tools, resources and prompts are all declared")
     } else {
-        let era = if cx.era() == Era::Modern { "404 / -32601" } else { "-32601" };
+        let era = if cx.era() == Era::Modern {
+            "404 / -32601"
+        } else {
+            "-32601"
+        };
         Outcome::pass(format!("{} refused ({era} expected)", probed.join(", ")))
     })
 }

@@ -62,18 +62,27 @@ pub const CHECKS: &[Check] = &[
 
 /// `--require-ping` turns every ping.* violation into a failure.
 fn level(cx: &Cx) -> Level {
-    if cx.options().require_ping { Level::Must } else { Level::Should }
+    if cx.options().require_ping {
+        Level::Must
+    } else {
+        Level::Should
+    }
 }
 
 /// The /ping body when /ping answers 200 with JSON, or the outcome to report instead.
 async fn ping_json(cx: &Cx) -> Result<Result<(Value, Reply), Outcome>, WireError> {
     let reply = cx.get("/ping").await?;
     if reply.status() != 200 {
-        return Ok(Err(Outcome::skip(format!("GET /ping answers {}; see ping.reachable", reply.status()))));
+        return Ok(Err(Outcome::skip(format!(
+            "GET /ping answers {}; see ping.reachable",
+            reply.status()
+        ))));
     }
     match serde_json::from_slice::<Value>(&reply.http.body) {
         Ok(body) if body.is_object() => Ok(Ok((body, reply))),
-        _ => Ok(Err(Outcome::skip("the /ping body is not a JSON object; see ping.json").with(reply.evidence()))),
+        _ => Ok(Err(
+            Outcome::skip("the /ping body is not a JSON object; see ping.json").with(reply.evidence())
+        )),
     }
 }
 
@@ -91,7 +100,10 @@ async fn reachable(cx: &Cx) -> Result<Outcome, WireError> {
 async fn json_body(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = cx.get("/ping").await?;
     if reply.status() != 200 {
-        return Ok(Outcome::skip(format!("GET /ping answers {}; see ping.reachable", reply.status())));
+        return Ok(Outcome::skip(format!(
+            "GET /ping answers {}; see ping.reachable",
+            reply.status()
+        )));
     }
     let media = reply.http.media_type().unwrap_or_default();
     let object = serde_json::from_slice::<Value>(&reply.http.body).is_ok_and(|v| v.is_object());
@@ -130,12 +142,19 @@ async fn time_of_last_update(cx: &Cx) -> Result<Outcome, WireError> {
     let Some(value) = body.get("time_of_last_update") else {
         return Ok(Outcome::skip("no time_of_last_update (it is optional)"));
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     Ok(match value.as_u64() {
-        None => Outcome::violation(level(cx), format!("time_of_last_update is {value}, not integer Unix seconds")),
-        Some(t) if t > now + 60 => {
-            Outcome::violation(level(cx), format!("time_of_last_update {t} is {} s in the future", t - now))
-        }
+        None => Outcome::violation(
+            level(cx),
+            format!("time_of_last_update is {value}, not integer Unix seconds"),
+        ),
+        Some(t) if t > now + 60 => Outcome::violation(
+            level(cx),
+            format!("time_of_last_update {t} is {} s in the future", t - now),
+        ),
         Some(t) if t > 100_000_000_000 => {
             Outcome::violation(level(cx), format!("time_of_last_update {t} looks like milliseconds"))
         }
@@ -150,14 +169,19 @@ async fn busy(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::skip("the server speaks no MCP era the suite knows"));
     };
     if !super::features::tool_names(&cx).await?.iter().any(|t| t == "slow") {
-        return Ok(Outcome::skip("no `slow` tool to keep the server busy (the reference server has one)"));
+        return Ok(Outcome::skip(
+            "no `slow` tool to keep the server busy (the reference server has one)",
+        ));
     }
     if let Err(outcome) = ping_json(&cx).await? {
         return Ok(outcome);
     }
-    let call = cx.call("tools/call", json!({ "name": "slow", "arguments": { "seconds": 0.4 } }));
+    let call = cx.call(
+        "tools/call",
+        json!({ "name": "slow", "arguments": { "seconds": 0.25 } }),
+    );
     let watch = async {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         cx.get("/ping").await
     };
     let (call, ping) = tokio::join!(call, watch);
@@ -165,13 +189,18 @@ async fn busy(cx: &Cx) -> Result<Outcome, WireError> {
     if call.result().is_none() {
         return Ok(Outcome::error("the `slow` tool call did not succeed").with(call.evidence()));
     }
-    let status = serde_json::from_slice::<Value>(&ping.http.body).ok().and_then(|b| b.get("status").cloned());
+    let status = serde_json::from_slice::<Value>(&ping.http.body)
+        .ok()
+        .and_then(|b| b.get("status").cloned());
     Ok(if status == Some(json!("HealthyBusy")) {
         Outcome::pass("HealthyBusy while `slow` ran")
     } else {
         Outcome::violation(
             level(&cx),
-            format!("status {} while a 0.4 s request ran; the platform may end a busy session", json!(status)),
+            format!(
+                "status {} while a 0.25 s request ran; the platform may end a busy session",
+                json!(status)
+            ),
         )
         .with(ping.evidence())
     })

@@ -11,6 +11,9 @@ use crate::probe::{Cx, Era, Profile, Req};
 use crate::wire::http::{Cut, WireError};
 use crate::wire::jsonrpc;
 
+/// Just over the 4 MiB request limit the SDKs default to.
+const OVERSIZE: usize = 4 * 1024 * 1024 + 64 * 1024;
+
 const TRANSPORT: &str = "MCP 2025-11-25 basic/transports.mdx#sending-messages-to-the-server";
 
 pub const CHECKS: &[Check] = &[
@@ -119,7 +122,7 @@ pub const CHECKS: &[Check] = &[
         scope: Scope::EachEra,
         phase: Phase::Alone,
         source: "HTTP RFC 9110 §15.5.14 (413); SDK default limit 4 MiB",
-        rule: "an 8 MiB body gets 413 (or another 4xx) and the server stays healthy",
+        rule: "a body over 4 MiB (the SDKs' default limit) gets 413 (or another 4xx) and the server stays healthy",
         run: check_fn!(oversize),
     },
 ];
@@ -127,10 +130,18 @@ pub const CHECKS: &[Check] = &[
 async fn endpoint_mcp(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = cx.send(cx.cheap()).await?;
     Ok(if reply.response().is_some() {
-        Outcome::pass(format!("{} answered on {}", status_line(&reply), cx.probe.endpoint.path))
+        Outcome::pass(format!(
+            "{} answered on {}",
+            status_line(&reply),
+            cx.probe.endpoint.path
+        ))
     } else {
-        Outcome::fail(format!("POST {} got {} with no JSON-RPC response", cx.probe.endpoint.path, status_line(&reply)))
-            .with(reply.evidence())
+        Outcome::fail(format!(
+            "POST {} got {} with no JSON-RPC response",
+            cx.probe.endpoint.path,
+            status_line(&reply)
+        ))
+        .with(reply.evidence())
     })
 }
 
@@ -155,8 +166,14 @@ async fn notification_202(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(match reply.status() {
         202 if empty => Outcome::pass("202 with no body"),
         202 => Outcome::fail("202 with a body; an accepted notification gets none"),
-        200..=299 => Outcome::fail(format!("{}; an accepted notification MUST get 202", status_line(&reply))),
-        400..=499 => Outcome::warn(format!("notifications/initialized refused with {}; clients see a failed handshake", reply.status())),
+        200..=299 => Outcome::fail(format!(
+            "{}; an accepted notification MUST get 202",
+            status_line(&reply)
+        )),
+        400..=499 => Outcome::warn(format!(
+            "notifications/initialized refused with {}; clients see a failed handshake",
+            reply.status()
+        )),
         _ => Outcome::fail(format!("{} for a notification", status_line(&reply))),
     }
     .with(reply.evidence()))
@@ -190,26 +207,36 @@ async fn get(cx: &Cx) -> Result<Outcome, WireError> {
         200 if reply.is_sse() => {
             let silent = reply.http.body.is_empty() && reply.http.cut.is_some();
             if silent {
-                Outcome::warn("GET opened an SSE stream that sent nothing for 1 s; a stateless server should answer 405")
+                Outcome::warn(
+                    "GET opened an SSE stream that sent nothing for 1 s; a stateless server should answer 405",
+                )
             } else {
                 Outcome::pass("GET opened an SSE stream")
             }
         }
-        _ => Outcome::fail(format!("GET answered {}; it MUST be an SSE stream or 405", status_line(&reply))),
+        _ => Outcome::fail(format!(
+            "GET answered {}; it MUST be an SSE stream or 405",
+            status_line(&reply)
+        )),
     }
     .with(reply.evidence()))
 }
 
 async fn protocol_version_invalid(cx: &Cx) -> Result<Outcome, WireError> {
     if cx.version() == "2025-03-26" {
-        return Ok(Outcome::skip("the header exists from 2025-06-18; the server negotiated 2025-03-26"));
+        return Ok(Outcome::skip(
+            "the header exists from 2025-06-18; the server negotiated 2025-03-26",
+        ));
     }
     let reply = cx.send(cx.cheap().header("mcp-protocol-version", "1999-01-01")).await?;
     Ok(if reply.status() == 400 {
         Outcome::pass("400 for MCP-Protocol-Version: 1999-01-01")
     } else {
-        Outcome::fail(format!("MCP-Protocol-Version: 1999-01-01 got {}; it MUST be 400", status_line(&reply)))
-            .with(reply.evidence())
+        Outcome::fail(format!(
+            "MCP-Protocol-Version: 1999-01-01 got {}; it MUST be 400",
+            status_line(&reply)
+        ))
+        .with(reply.evidence())
     })
 }
 
@@ -227,7 +254,11 @@ async fn protocol_version_missing(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn origin_invalid(cx: &Cx) -> Result<Outcome, WireError> {
-    let level = if cx.options().profile == Profile::Agentcore { Level::Should } else { Level::Must };
+    let level = if cx.options().profile == Profile::Agentcore {
+        Level::Should
+    } else {
+        Level::Must
+    };
     let reply = cx.send(cx.cheap().header("origin", "http://evil.example.com")).await?;
     let needs_403 = cx.era() == Era::Modern || cx.version().as_str() >= "2025-11-25";
     Ok(match reply.status() {
@@ -237,7 +268,11 @@ async fn origin_invalid(cx: &Cx) -> Result<Outcome, WireError> {
             level,
             format!(
                 "Origin: http://evil.example.com got {status}; it MUST be 403 (DNS rebinding){}",
-                if level == Level::Should { " — warn only: behind AgentCore the proxy sets the headers" } else { "" }
+                if level == Level::Should {
+                    " — warn only: behind AgentCore the proxy sets the headers"
+                } else {
+                    ""
+                }
             ),
         )
         .with(reply.evidence()),
@@ -245,12 +280,19 @@ async fn origin_invalid(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn malformed_json(cx: &Cx) -> Result<Outcome, WireError> {
-    let reply = cx.send(cx.cheap().body(r#"{"jsonrpc": "2.0", "id": 1, "method": "ping""#)).await?;
+    let reply = cx
+        .send(cx.cheap().body(r#"{"jsonrpc": "2.0", "id": 1, "method": "ping""#))
+        .await?;
     Ok(match reply.status() {
         400..=499 => Outcome::pass(format!("{} for invalid JSON", reply.status())),
         _ if has_result(&reply) => Outcome::fail("invalid JSON got a success result"),
-        200..=299 => Outcome::warn(format!("{}: the transport asks for an HTTP error status", status_line(&reply))),
-        status => Outcome::warn(format!("{status} for invalid JSON: a server error for a client's mistake")),
+        200..=299 => Outcome::warn(format!(
+            "{}: the transport asks for an HTTP error status",
+            status_line(&reply)
+        )),
+        status => Outcome::warn(format!(
+            "{status} for invalid JSON: a server error for a client's mistake"
+        )),
     }
     .with(reply.evidence()))
 }
@@ -262,14 +304,19 @@ async fn bad_content_type(cx: &Cx) -> Result<Outcome, WireError> {
         200..=299 => Outcome::warn(
             "a text/plain body was served as JSON-RPC; browsers send text/plain cross-origin without a CORS preflight",
         ),
-        status => Outcome::warn(format!("{status} for Content-Type: text/plain: a server error for a client's mistake")),
+        status => Outcome::warn(format!(
+            "{status} for Content-Type: text/plain: a server error for a client's mistake"
+        )),
     }
     .with(reply.evidence()))
 }
 
 fn ping_batch(cx: &Cx) -> Value {
     let (a, b) = (cx.probe.next_id(), cx.probe.next_id());
-    json!([jsonrpc::request(&a, "ping", json!({})), jsonrpc::request(&b, "ping", json!({}))])
+    json!([
+        jsonrpc::request(&a, "ping", json!({})),
+        jsonrpc::request(&b, "ping", json!({}))
+    ])
 }
 
 async fn batch(cx: &Cx) -> Result<Outcome, WireError> {
@@ -294,14 +341,24 @@ async fn batch(cx: &Cx) -> Result<Outcome, WireError> {
     // 2025-03-26 servers MUST receive batches: test that if the server speaks 2025-03-26.
     let init = cx.call("initialize", jsonrpc::initialize_params("2025-03-26")).await?;
     if init.result().and_then(|r| r.get("protocolVersion")) != Some(&json!("2025-03-26")) {
-        return Ok(Outcome::pass(format!("{} for a batch; the server does not speak 2025-03-26", reply.status())));
+        return Ok(Outcome::pass(format!(
+            "{} for a batch; the server does not speak 2025-03-26",
+            reply.status()
+        )));
     }
-    let mut old = cx.cheap().header("mcp-protocol-version", "2025-03-26").json(&ping_batch(cx));
+    let mut old = cx
+        .cheap()
+        .header("mcp-protocol-version", "2025-03-26")
+        .json(&ping_batch(cx));
     old.expect = None;
     let old_reply = cx.send(old).await?;
     let answered = old_reply.messages.iter().filter(|m| m.get("result").is_some()).count();
     Ok(if answered == 2 {
-        Outcome::pass(format!("refused under {} ({}), answered under 2025-03-26", cx.version(), reply.status()))
+        Outcome::pass(format!(
+            "refused under {} ({}), answered under 2025-03-26",
+            cx.version(),
+            reply.status()
+        ))
     } else {
         Outcome::fail(format!(
             "a 2025-03-26 batch of two pings got {answered} results ({}); 2025-03-26 servers MUST receive batches",
@@ -312,7 +369,7 @@ async fn batch(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn oversize(cx: &Cx) -> Result<Outcome, WireError> {
-    let padding = "x".repeat(8 * 1024 * 1024);
+    let padding = "x".repeat(OVERSIZE);
     let mut req = cx.cheap();
     let mut body: Value = serde_json::from_slice(&req.body).unwrap_or(json!({}));
     body["params"]["padding"] = json!(padding);
@@ -325,16 +382,21 @@ async fn oversize(cx: &Cx) -> Result<Outcome, WireError> {
     };
     let after = cx.send(cx.cheap()).await?;
     if !is_success(&after) {
-        return Ok(Outcome::warn(format!("after an 8 MiB request the server answers {}", status_line(&after)))
-            .with(after.evidence()));
+        return Ok(Outcome::warn(format!(
+            "after a 4.1 MiB request the server answers {}",
+            status_line(&after)
+        ))
+        .with(after.evidence()));
     }
     Ok(match reply {
-        None => Outcome::pass("the connection was closed during the 8 MiB upload; the server stayed healthy"),
-        Some(reply) if reply.status() == 413 => Outcome::pass("413 for 8 MiB; the server stayed healthy"),
-        Some(reply) if (400..500).contains(&reply.status()) => Outcome::pass(format!("{} for 8 MiB", reply.status())),
-        Some(reply) if reply.http.cut == Some(Cut::TooLarge) => Outcome::warn("the answer to an 8 MiB request was too large"),
+        None => Outcome::pass("the connection was closed during the 4.1 MiB upload; the server stayed healthy"),
+        Some(reply) if reply.status() == 413 => Outcome::pass("413 for 4.1 MiB; the server stayed healthy"),
+        Some(reply) if (400..500).contains(&reply.status()) => Outcome::pass(format!("{} for 4.1 MiB", reply.status())),
+        Some(reply) if reply.http.cut == Some(Cut::TooLarge) => {
+            Outcome::warn("the answer to a 4.1 MiB request was too large")
+        }
         Some(reply) => Outcome::warn(format!(
-            "an 8 MiB body got {}: no request size limit protects the server",
+            "a 4.1 MiB body got {}: no request size limit protects the server",
             status_line(&reply)
         ))
         .with(reply.evidence().chars().take(300).collect::<String>()),

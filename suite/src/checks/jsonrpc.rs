@@ -69,17 +69,24 @@ pub const CHECKS: &[Check] = &[
 ];
 
 async fn parse_error(cx: &Cx) -> Result<Outcome, WireError> {
-    let reply = cx.send(cx.cheap().body(r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"#)).await?;
+    let reply = cx
+        .send(cx.cheap().body(r#"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"#))
+        .await?;
     if has_result(&reply) {
         return Ok(Outcome::fail("invalid JSON got a result").with(reply.evidence()));
     }
     let Some(message) = reply.messages.iter().find(|m| m.get("error").is_some()) else {
-        return Ok(Outcome::pass(format!("{} without a JSON-RPC body (the transport allows that)", status_line(&reply))));
+        return Ok(Outcome::pass(format!(
+            "{} without a JSON-RPC body (the transport allows that)",
+            status_line(&reply)
+        )));
     };
     Ok(match (jsonrpc::error_code(message), message.get("id")) {
         (_, Some(id)) if !id.is_null() => Outcome::fail(format!("the parse error carries id {id}; it MUST be null")),
         (Some(-32700), _) => Outcome::pass(format!("{}: -32700, id null", status_line(&reply))),
-        (code, _) => Outcome::warn(format!("invalid JSON got error code {code:?}, not -32700 (Parse error)")),
+        (code, _) => Outcome::warn(format!(
+            "invalid JSON got error code {code:?}, not -32700 (Parse error)"
+        )),
     }
     .with(reply.evidence()))
 }
@@ -90,13 +97,18 @@ async fn invalid_request(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::fail("a request without `method` got a result").with(reply.evidence()));
     }
     let Some(code) = reply.error_code() else {
-        return Ok(Outcome::pass(format!("{} without a JSON-RPC body", status_line(&reply))));
+        return Ok(Outcome::pass(format!(
+            "{} without a JSON-RPC body",
+            status_line(&reply)
+        )));
     };
     Ok(if code == -32600 {
         Outcome::pass(format!("{}: -32600", status_line(&reply)))
     } else {
-        Outcome::warn(format!("a request without `method` got code {code}, not -32600 (Invalid Request)"))
-            .with(reply.evidence())
+        Outcome::warn(format!(
+            "a request without `method` got code {code}, not -32600 (Invalid Request)"
+        ))
+        .with(reply.evidence())
     })
 }
 
@@ -106,9 +118,10 @@ async fn method_not_found(cx: &Cx) -> Result<Outcome, WireError> {
         Some(r) if r.get("result").is_some() => Outcome::fail(format!("an unknown method got a result {}", short(r))),
         Some(r) if jsonrpc::error_code(r) == Some(-32601) => Outcome::pass(format!("{}: -32601", status_line(&reply))),
         Some(r) => Outcome::warn(format!("an unknown method got {}, not -32601", short(&r["error"]))),
-        None if (400..500).contains(&reply.status()) => {
-            Outcome::warn(format!("{} without a JSON-RPC error; clients probe methods by -32601", status_line(&reply)))
-        }
+        None if (400..500).contains(&reply.status()) => Outcome::warn(format!(
+            "{} without a JSON-RPC error; clients probe methods by -32601",
+            status_line(&reply)
+        )),
         None => Outcome::fail(format!("no JSON-RPC response ({})", status_line(&reply))),
     }
     .with(reply.evidence()))
@@ -122,10 +135,17 @@ async fn id_echo(cx: &Cx) -> Result<Outcome, WireError> {
         req = req.json(&body);
         req.expect = req.expect.map(|(_, method)| (id.clone(), method));
         let reply = cx.send(req).await?;
-        let ids: Vec<&Value> = reply.messages.iter().filter(|m| m.get("method").is_none()).filter_map(|m| m.get("id")).collect();
+        let ids: Vec<&Value> = reply
+            .messages
+            .iter()
+            .filter(|m| m.get("method").is_none())
+            .filter_map(|m| m.get("id"))
+            .collect();
         if reply.response().is_none() {
-            return Ok(Outcome::fail(format!("no response carries the request id {id}; ids seen: {ids:?}"))
-                .with(reply.evidence()));
+            return Ok(
+                Outcome::fail(format!("no response carries the request id {id}; ids seen: {ids:?}"))
+                    .with(reply.evidence()),
+            );
         }
     }
     Ok(Outcome::pass("number and string ids echoed exactly"))
@@ -165,6 +185,8 @@ async fn error_shape(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(if errors == 0 {
         Outcome::skip("no JSON-RPC error bodies came back to inspect")
     } else {
-        Outcome::pass(format!("{errors} error objects, all with integer code and string message"))
+        Outcome::pass(format!(
+            "{errors} error objects, all with integer code and string message"
+        ))
     })
 }

