@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check a server (with no target: the embedded reference server).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the check catalog.
     List {
         #[arg(long, value_enum, default_value = "human")]
@@ -136,13 +136,13 @@ fn parse_output(spec: &str) -> Result<OutputFile, Error> {
         "markdown" | "md" => Some(Format::Markdown),
         _ => None,
     };
-    if let Some((format, path)) = spec.split_once('=') {
-        if let Some(format) = named(format) {
-            return Ok(OutputFile {
-                format,
-                path: path.into(),
-            });
-        }
+    if let Some((format, path)) = spec.split_once('=')
+        && let Some(format) = named(format)
+    {
+        return Ok(OutputFile {
+            format,
+            path: path.into(),
+        });
     }
     let path = PathBuf::from(spec);
     let format = path

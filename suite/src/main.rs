@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::List { format } => list(format),
         Command::Explain { id } => explain(&id),
-        Command::Check(args) => Plan::from_args(args).and_then(check),
+        Command::Check(args) => Plan::from_args(*args).and_then(check),
     };
     match result {
         Ok(code) => code,

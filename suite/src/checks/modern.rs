@@ -173,7 +173,7 @@ async fn discover(cx: &Cx) -> Result<Outcome, WireError> {
     if !result.get("resultType").is_some_and(Value::is_string) {
         problems.push("resultType is missing".into());
     }
-    if !result.get("ttlMs").and_then(Value::as_i64).is_some_and(|t| t >= 0) {
+    if result.get("ttlMs").and_then(Value::as_i64).is_none_or(|t| t < 0) {
         problems.push("ttlMs is not an integer ≥ 0".into());
     }
     if !matches!(

@@ -138,10 +138,10 @@ async fn valid(cx: &Cx) -> Result<Outcome, WireError> {
         if !null_id_error {
             verdicts.push(validate(&item.version, "JSONRPCMessage", &item.message));
         }
-        if let (Some(method), Some(result)) = (&item.method, item.message.get("result")) {
-            if let Some(name) = result_type(method) {
-                verdicts.push(validate(&item.version, name, result));
-            }
+        if let (Some(method), Some(result)) = (&item.method, item.message.get("result"))
+            && let Some(name) = result_type(method)
+        {
+            verdicts.push(validate(&item.version, name, result));
         }
         if let Some(name) = item
             .message

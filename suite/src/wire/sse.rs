@@ -231,10 +231,11 @@ pub fn jsonrpc_findings(stream: &SseStream) -> JsonRpcFindings {
     let mut findings = JsonRpcFindings::default();
     let mut ids = BTreeSet::new();
     for (index, event) in stream.events.iter().enumerate() {
-        if let Some(id) = &event.id {
-            if !id.is_empty() && !ids.insert(id.clone()) {
-                findings.duplicate_ids.push(id.clone());
-            }
+        if let Some(id) = &event.id
+            && !id.is_empty()
+            && !ids.insert(id.clone())
+        {
+            findings.duplicate_ids.push(id.clone());
         }
         if event.data.is_empty() {
             findings.empty_data.push((index, event.id.is_some()));
