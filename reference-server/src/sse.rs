@@ -129,8 +129,9 @@ where
         }
         let work = work(emitter.clone());
         tokio::pin!(work);
-        let mut keepalive = tokio::time::interval(server.config.keepalive);
-        keepalive.tick().await; // the first tick is immediate
+        let period = server.config.keepalive;
+        // Starting one period from now: awaiting an interval's immediate first tick costs a timer turn (~1 ms).
+        let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         let outcome = loop {
             tokio::select! {
                 outcome = &mut work => break outcome,

@@ -103,7 +103,7 @@ pub async fn run(target: &Target, options: &RunOptions) -> Result<Report, Error>
     let mut results = Vec::with_capacity(jobs.len());
     for phase in [Phase::Together, Phase::Alone, Phase::Last] {
         let batch: Vec<_> = jobs.iter().filter(|j| j.check.phase == phase).collect();
-        let width = if phase == Phase::Together { 4 } else { 1 };
+        let width = if phase == Phase::Together { 8 } else { 1 };
         let mut stream =
             futures_util::stream::iter(batch.into_iter().map(|job| execute(&probe, job))).buffer_unordered(width);
         while let Some(result) = stream.next().await {

@@ -13,14 +13,14 @@ use crate::wire::http::{Cut, Endpoint, HttpRequest, HttpResponse, Limits, WireEr
 use crate::wire::jsonrpc::{self, MODERN_VERSION};
 use crate::wire::sse::{SseParser, SseStream, excerpt};
 
-/// The two ways of speaking MCP over streamable HTTP.
+/// The two ways of speaking MCP over streamable HTTP (its number indexes per-era caches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Era {
     /// 2025-03-26 … 2025-11-25: the initialize handshake.
-    Legacy,
+    Legacy = 0,
     /// 2026-07-28: per-request `_meta` envelope, `server/discover`.
-    Modern,
+    Modern = 1,
 }
 
 impl Era {
@@ -100,9 +100,9 @@ pub struct Probe {
     next_id: AtomicU64,
     pub seen: Mutex<Vec<Seen>>,
     /// SSE responses per era, fetched once for the sse.* checks.
-    pub sse_samples: tokio::sync::Mutex<std::collections::HashMap<Era, Vec<Reply>>>,
+    pub sse_samples: [tokio::sync::Mutex<Option<Vec<Reply>>>; 2],
     /// tools/list's first page per era, fetched once.
-    pub tools: tokio::sync::Mutex<std::collections::HashMap<Era, Vec<Value>>>,
+    pub tools: [tokio::sync::Mutex<Option<Vec<Value>>>; 2],
 }
 
 /// A request under construction. `Req::post` gives a bare POST; `Cx::standard` an era's usual one.

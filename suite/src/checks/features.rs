@@ -121,8 +121,8 @@ pub async fn list_tools(cx: &Cx) -> Result<Vec<Value>, WireError> {
     if !cx.declares("tools") {
         return Ok(Vec::new());
     }
-    let mut cache = cx.probe.tools.lock().await;
-    if let Some(tools) = cache.get(&cx.era()) {
+    let mut cache = cx.probe.tools[cx.era() as usize].lock().await;
+    if let Some(tools) = cache.as_ref() {
         return Ok(tools.clone());
     }
     let reply = cx.call("tools/list", json!({})).await?;
@@ -132,7 +132,7 @@ pub async fn list_tools(cx: &Cx) -> Result<Vec<Value>, WireError> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    cache.insert(cx.era(), tools.clone());
+    *cache = Some(tools.clone());
     Ok(tools)
 }
 

@@ -53,7 +53,7 @@ pub const CHECKS: &[Check] = &[
         id: "ping.busy",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Alone,
+        phase: Phase::Together,
         source: SOURCE,
         rule: "while a long request runs, /ping reports `HealthyBusy` (needs the reference server's `slow` tool)",
         run: check_fn!(busy),
@@ -178,10 +178,10 @@ async fn busy(cx: &Cx) -> Result<Outcome, WireError> {
     }
     let call = cx.call(
         "tools/call",
-        json!({ "name": "slow", "arguments": { "seconds": 0.25 } }),
+        json!({ "name": "slow", "arguments": { "seconds": 0.12 } }),
     );
     let watch = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(40)).await;
         cx.get("/ping").await
     };
     let (call, ping) = tokio::join!(call, watch);
@@ -198,7 +198,7 @@ async fn busy(cx: &Cx) -> Result<Outcome, WireError> {
         Outcome::violation(
             level(&cx),
             format!(
-                "status {} while a 0.25 s request ran; the platform may end a busy session",
+                "status {} while a 0.12 s request ran; the platform may end a busy session",
                 json!(status)
             ),
         )

@@ -120,7 +120,7 @@ pub const CHECKS: &[Check] = &[
         id: "http.oversize",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Alone,
+        phase: Phase::Together,
         source: "HTTP RFC 9110 §15.5.14 (413); SDK default limit 4 MiB",
         rule: "a body over 4 MiB (the SDKs' default limit) gets 413 (or another 4xx) and the server stays healthy",
         run: check_fn!(oversize),
