@@ -28,10 +28,26 @@ fn round_trips(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let port = listener.local_addr().unwrap().port();
-    runtime.spawn(agentcore_mcp_reference::serve(listener, agentcore_mcp_reference::Config::default()));
-    let endpoint = Endpoint { host: "127.0.0.1".into(), port, path: "/mcp".into() };
-    let limits = Limits { timeout: Duration::from_secs(5), max_body_bytes: 1 << 20, close_grace: Duration::from_millis(100) };
-    let ping = HttpRequest { method: "GET".into(), path: "/ping".into(), headers: vec![], body: vec![] };
+    runtime.spawn(agentcore_mcp_reference::serve(
+        listener,
+        agentcore_mcp_reference::Config::default(),
+    ));
+    let endpoint = Endpoint {
+        host: "127.0.0.1".into(),
+        port,
+        path: "/mcp".into(),
+    };
+    let limits = Limits {
+        timeout: Duration::from_secs(5),
+        max_body_bytes: 1 << 20,
+        close_grace: Duration::from_millis(100),
+    };
+    let ping = HttpRequest {
+        method: "GET".into(),
+        path: "/ping".into(),
+        headers: vec![],
+        body: vec![],
+    };
     let tools_list = HttpRequest {
         method: "POST".into(),
         path: "/mcp".into(),
