@@ -97,6 +97,8 @@ pub const FAULTS: &[Fault] = &[
     fault("set-level-broken", "logging.set-level", "logging/setLevel answers an internal error"),
     fault("completion-broken", "completion.complete", "completion/complete lacks `completion.values`"),
     fault("undeclared-prompts-served", "capabilities.undeclared", "prompts are served but not declared"),
+    // image (the container artifact)
+    fault("ignore-sigterm", "image.sigterm", "SIGTERM is ignored; only SIGINT or SIGKILL stop the server"),
     // modern (2026-07-28)
     fault("discover-no-cache-hints", "modern.discover", "server/discover lacks ttlMs and cacheScope"),
     fault("meta-unchecked", "modern.meta-missing", "modern requests without `_meta` are served"),

@@ -77,31 +77,34 @@ async fn main() -> ExitCode {
             faults.join(", ")
         }
     );
-    let serve = axum::serve(listener, router(config)).with_graceful_shutdown(shutdown_signal());
+    let honour_sigterm = !config.faults.has("ignore-sigterm");
+    let serve = axum::serve(listener, router(config)).with_graceful_shutdown(shutdown_signal(honour_sigterm));
     // In-flight requests get a second to finish after the signal; then the process exits anyway.
     tokio::select! {
         result = serve => if let Err(e) = result {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         },
-        _ = async { shutdown_signal().await; tokio::time::sleep(Duration::from_secs(1)).await } => {}
+        _ = async { shutdown_signal(honour_sigterm).await; tokio::time::sleep(Duration::from_secs(1)).await } => {}
     }
     ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGINT, and on SIGTERM unless told to ignore it (the `ignore-sigterm` fault).
+async fn shutdown_signal(honour_sigterm: bool) {
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => return interrupt.await.unwrap_or(()),
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+        use tokio::signal::unix::{SignalKind, signal};
+        // A handler is installed either way: as PID 1 in a container, a process without one never
+        // sees SIGTERM at all; with the fault, the handler is simply never read.
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv(), if honour_sigterm => {}
+            }
+            return;
         }
     }
-    #[cfg(not(unix))]
-    interrupt.await.unwrap_or(());
+    let _ = honour_sigterm;
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::report::Format;
+use crate::target::container::{ContainerSpec, ImageSource};
 use crate::{Error, ExpectedFailures, Options, Profile, RunOptions, Target};
 
 #[derive(Parser, Debug)]
@@ -51,11 +52,38 @@ pub struct CheckArgs {
     /// URL of a running server's MCP endpoint, e.g. http://127.0.0.1:8000/mcp.
     #[arg(long)]
     pub url: Option<String>,
+    /// A locally built image (never pulled), run with port 8000 published.
+    #[arg(long, value_name = "IMAGE[:TAG]", conflicts_with_all = ["url", "build"])]
+    pub image: Option<String>,
+    /// Build this directory's Dockerfile first, then check the image (like `agentcore launch --local`).
+    #[arg(long, value_name = "DIR", conflicts_with = "url")]
+    pub build: Option<PathBuf>,
+    /// The Dockerfile for --build (default: DIR/Dockerfile).
+    #[arg(long, value_name = "FILE", requires = "build")]
+    pub dockerfile: Option<PathBuf>,
+    /// Argument passed to the container after its entrypoint (repeatable), e.g. --image-arg=--json-response.
+    #[arg(long = "image-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub image_args: Vec<String>,
+    /// Judge the image as the deploy artifact: anything but linux/arm64 fails image.arch.
+    #[arg(long)]
+    pub deploy: bool,
+    /// How long a container may take to answer MCP (AgentCore allows 60 s).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub startup_timeout: Duration,
+    /// Start this many extra fresh containers first, for cold-start percentiles.
+    #[arg(long, default_value_t = 0)]
+    pub cold_starts: usize,
+    /// latency.cold-start warns when the first MCP answer takes longer.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub cold_start_budget: Duration,
+    /// image.size warns above this many megabytes (AgentCore's quota, 2 GB, fails).
+    #[arg(long, default_value_t = 1000)]
+    pub image_size_budget_mb: u64,
     /// Embedded target: answer with JSON instead of SSE.
-    #[arg(long, conflicts_with = "url")]
+    #[arg(long, conflicts_with_all = ["url", "image", "build"])]
     pub reference_json: bool,
     /// Embedded target: start the reference server with this fault (repeatable; see `agentcore-mcp-reference --list-faults`).
-    #[arg(long = "reference-fault", value_name = "NAME", conflicts_with = "url")]
+    #[arg(long = "reference-fault", value_name = "NAME", conflicts_with_all = ["url", "image", "build"])]
     pub reference_faults: Vec<String>,
     /// agentcore: the AgentCore contract (default); mcp: the MCP specification alone.
     #[arg(long, value_enum, default_value = "agentcore")]
@@ -178,12 +206,26 @@ pub struct Plan {
 
 impl Plan {
     pub fn from_args(args: CheckArgs) -> Result<Plan, Error> {
-        let target = match args.url {
-            Some(url) => {
+        let container = |image: ImageSource| {
+            Target::Container(ContainerSpec {
+                image,
+                args: args.image_args.clone(),
+                startup_timeout: args.startup_timeout,
+                cold_starts: args.cold_starts,
+                deploy: args.deploy,
+            })
+        };
+        let target = match (args.url, args.image.clone(), args.build.clone()) {
+            (Some(url), _, _) => {
                 crate::wire::http::Endpoint::parse(&url).map_err(Error::Usage)?;
                 Target::Url(url)
             }
-            None => {
+            (None, Some(image), _) => container(ImageSource::Local(image)),
+            (None, None, Some(dir)) => container(ImageSource::Build {
+                dir,
+                dockerfile: args.dockerfile.clone(),
+            }),
+            (None, None, None) => {
                 let faults = agentcore_mcp_reference::Faults::parse(args.reference_faults.iter().map(String::as_str))
                     .map_err(Error::Usage)?;
                 Target::Embedded(agentcore_mcp_reference::Config {
@@ -223,6 +265,8 @@ impl Plan {
                     latency_budget: args.latency_budget,
                     slow_checks: args.slow_checks,
                     keepalive_max_gap: args.keepalive_max_gap,
+                    image_size_budget: args.image_size_budget_mb.saturating_mul(1000 * 1000),
+                    cold_start_budget: args.cold_start_budget,
                 },
                 only: args.only,
                 skip: args.skip,

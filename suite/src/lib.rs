@@ -93,15 +93,24 @@ pub async fn run(target: &Target, options: &RunOptions) -> Result<Report, Error>
     validate_patterns(&options.only)?;
     validate_patterns(&options.skip)?;
     let started = Instant::now();
-    let running = target.start().await?;
+    let running = target.start(options.probe.timeout).await?;
     let mut probe = Probe::new(running.endpoint.clone(), options.probe.clone());
-    probe.discovery = discover(&probe).await?;
+    probe.container = running.container.clone();
+    probe.discovery = match running.container.as_ref().map(|c| &c.ready) {
+        Some(Err(why)) => Discovery {
+            legacy_absent: why.clone(),
+            modern_absent: why.clone(),
+            ..Discovery::default()
+        },
+        _ => discover(&probe).await?,
+    };
     let probe = Arc::new(probe);
 
-    let jobs = plan(&probe, options);
+    let down = running.container.as_ref().and_then(|c| c.ready.clone().err());
+    let jobs = plan(&probe, options, down.as_deref());
     let progress = progress_bar(options.progress, jobs.len());
     let mut results = Vec::with_capacity(jobs.len());
-    for phase in [Phase::Together, Phase::Alone, Phase::Last] {
+    for phase in [Phase::Together, Phase::Alone, Phase::Last, Phase::Final] {
         let batch: Vec<_> = jobs.iter().filter(|j| j.check.phase == phase).collect();
         let width = if phase == Phase::Together { 8 } else { 1 };
         let mut stream =
@@ -112,6 +121,9 @@ pub async fn run(target: &Target, options: &RunOptions) -> Result<Report, Error>
         }
     }
     progress.finish_and_clear();
+    if let Some(container) = &running.container {
+        container.remove().await;
+    }
     drop(running);
 
     let order = |r: &CheckResult| (checks::catalog().iter().position(|c| c.id == r.id), r.era);
@@ -149,6 +161,10 @@ pub async fn run(target: &Target, options: &RunOptions) -> Result<Report, Error>
 fn running_label(target: &Target, probe: &Probe) -> String {
     match target {
         Target::Url(url) => url.clone(),
+        Target::Container(_) => match &probe.container {
+            Some(container) => format!("container of {} at {}", container.image.reference, probe.endpoint.url()),
+            None => "container".into(),
+        },
         Target::Embedded(config) => {
             let faults: Vec<_> = config.faults.names().collect();
             let mode = if config.json_response { "JSON" } else { "SSE" };
@@ -172,7 +188,8 @@ struct Job {
     skip: Option<String>,
 }
 
-fn plan(probe: &Probe, options: &RunOptions) -> Vec<Job> {
+/// The jobs to run. `down` says why the target never answered: then only the image checks run.
+fn plan(probe: &Probe, options: &RunOptions, down: Option<&str>) -> Vec<Job> {
     let discovery = &probe.discovery;
     let spoken = |era: Era| match era {
         Era::Legacy => discovery.legacy.is_some(),
@@ -185,6 +202,16 @@ fn plan(probe: &Probe, options: &RunOptions) -> Vec<Job> {
     let mut jobs = Vec::new();
     for check in checks::catalog() {
         if (!options.only.is_empty() && !selected(check.id, &options.only)) || selected(check.id, &options.skip) {
+            continue;
+        }
+        if let Some(why) = down.filter(|_| check.area() != "image") {
+            let era = match check.scope {
+                Scope::Server => None,
+                Scope::EachEra | Scope::Legacy => Some(Era::Legacy),
+                Scope::Modern => Some(Era::Modern),
+            };
+            let skip = Some(format!("the container never answered ({why}); see image.starts"));
+            jobs.push(Job { check, era, skip });
             continue;
         }
         let eras: Vec<Era> = match check.scope {

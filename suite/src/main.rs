@@ -29,7 +29,18 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
-    let report = runtime.block_on(run(&plan.target, &plan.options))?;
+    let report = runtime.block_on(async {
+        tokio::select! {
+            report = run(&plan.target, &plan.options) => report.map(Some),
+            _ = tokio::signal::ctrl_c() => Ok(None),
+        }
+    })?;
+    let Some(report) = report else {
+        // The run was dropped, which removes its container; make sure nothing of ours is left.
+        let removed = runtime.block_on(remove_our_containers(&plan.target));
+        eprintln!("interrupted{removed}");
+        return Ok(ExitCode::from(130));
+    };
     for output in &plan.outputs {
         let text = report::render(&report, output.format, false);
         std::fs::write(&output.path, text)
@@ -42,6 +53,21 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
     } else {
         ExitCode::from(1)
     })
+}
+
+async fn remove_our_containers(target: &agentcore_mcp_suite::Target) -> String {
+    use agentcore_mcp_suite::target::container;
+    if !matches!(target, agentcore_mcp_suite::Target::Container(_)) {
+        return String::new();
+    }
+    let Ok(docker) = container::connect().await else {
+        return String::new();
+    };
+    let ids = container::containers_of_this_process(&docker).await.unwrap_or_default();
+    for id in &ids {
+        let _ = container::remove(&docker, id).await;
+    }
+    format!("; {} container(s) removed", ids.len())
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.

@@ -57,6 +57,10 @@ pub struct Options {
     pub slow_checks: bool,
     /// Longest silence allowed during a long request (sse.keepalive).
     pub keepalive_max_gap: Duration,
+    /// image.size warns above this many bytes.
+    pub image_size_budget: u64,
+    /// latency.cold-start warns when the first MCP answer takes longer.
+    pub cold_start_budget: Duration,
 }
 
 impl Default for Options {
@@ -70,6 +74,8 @@ impl Default for Options {
             latency_budget: Duration::from_millis(500),
             slow_checks: false,
             keepalive_max_gap: Duration::from_secs(15),
+            image_size_budget: 1000 * 1000 * 1000,
+            cold_start_budget: Duration::from_secs(5),
         }
     }
 }
@@ -95,6 +101,8 @@ pub struct Seen {
 
 pub struct Probe {
     pub endpoint: Endpoint,
+    /// The container under test, when the target is one (image.* and latency.cold-start read it).
+    pub container: Option<std::sync::Arc<crate::target::container::Container>>,
     pub options: Options,
     pub discovery: Discovery,
     next_id: AtomicU64,
@@ -248,6 +256,7 @@ impl Probe {
     pub fn new(endpoint: Endpoint, options: Options) -> Probe {
         Probe {
             endpoint,
+            container: None,
             options,
             discovery: Discovery::default(),
             next_id: AtomicU64::new(1),

@@ -3,6 +3,7 @@
 mod integration {
     mod cli;
     pub mod common;
+    mod container;
     mod faults;
     mod hostile;
     mod python_sdk;

@@ -24,6 +24,15 @@ pub const CHECKS: &[Check] = &[
         run: check_fn!(ping),
     },
     Check {
+        id: "latency.cold-start",
+        level: Level::Must,
+        scope: Scope::Server,
+        phase: Phase::Together,
+        source: "AGENTCORE runtime initialization limit (60 s); budget --cold-start-budget",
+        rule: "container create → running → first /ping 200 → first MCP answer: fail over 60 s, warn over the budget",
+        run: check_fn!(cold_start),
+    },
+    Check {
         id: "latency.initialize",
         level: Level::Should,
         scope: Scope::Legacy,
@@ -121,6 +130,57 @@ async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
     .await
 }
 
+async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
+    let Some(container) = cx.probe.container.as_deref() else {
+        return Ok(Outcome::skip("the target is not a container (use --image or --build)"));
+    };
+    if container.ready.is_err() {
+        return Ok(Outcome::skip("the container never answered; see image.starts"));
+    }
+    let mut starts = container.cold_starts.clone();
+    starts.push(container.start.clone());
+    let phase = |pick: fn(&crate::target::container::StartTimings) -> Option<Duration>| {
+        let mut samples: Vec<Duration> = starts.iter().filter_map(pick).collect();
+        samples.sort();
+        samples
+    };
+    let running = phase(|s| Some(s.running));
+    let ping = phase(|s| s.ping);
+    let mcp = phase(|s| s.mcp);
+    let describe = |name: &str, samples: &[Duration]| {
+        if samples.is_empty() {
+            format!("{name} n/a")
+        } else {
+            format!(
+                "{name} p50 {} ms / max {} ms",
+                ms(percentile(samples, 0.5)),
+                ms(samples[samples.len() - 1])
+            )
+        }
+    };
+    let numbers = format!(
+        "{}; {}; {} ({} start{})",
+        describe("running", &running),
+        describe("/ping 200", &ping),
+        describe("first MCP answer", &mcp),
+        starts.len(),
+        if starts.len() == 1 { "" } else { "s" }
+    );
+    let worst = mcp.last().copied().unwrap_or_default();
+    Ok(judge_cold_start(numbers, worst, cx.options().cold_start_budget))
+}
+
+/// Judges the slowest first MCP answer: AgentCore's limit fails, the budget warns.
+fn judge_cold_start(numbers: String, worst: Duration, budget: Duration) -> Outcome {
+    if worst.as_secs() >= super::image::INIT_LIMIT_SECS {
+        Outcome::fail(format!("{numbers}: over AgentCore's 60 s initialization limit"))
+    } else if worst > budget {
+        Outcome::warn(format!("{numbers}: over the {} ms budget", budget.as_millis()))
+    } else {
+        Outcome::pass(numbers)
+    }
+}
+
 async fn initialize(cx: &Cx) -> Result<Outcome, WireError> {
     measure(cx, "initialize", || {
         cx.standard("initialize", jsonrpc::initialize_params(&cx.version()))
@@ -167,6 +227,15 @@ pub fn is_quick(tool: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cold_start_fails_over_sixty_seconds_and_warns_over_the_budget() {
+        let budget = Duration::from_secs(5);
+        let judge = |secs| judge_cold_start(String::new(), Duration::from_secs(secs), budget).verdict;
+        assert_eq!(judge(1), crate::checks::Verdict::Pass);
+        assert_eq!(judge(6), crate::checks::Verdict::Warn);
+        assert_eq!(judge(61), crate::checks::Verdict::Fail);
+    }
 
     #[test]
     fn nearest_rank_percentiles() {

@@ -13,6 +13,7 @@ mod accept;
 mod features;
 mod health;
 mod http;
+mod image;
 mod jsonrpc;
 mod latency;
 mod lifecycle;
@@ -77,6 +78,8 @@ pub enum Phase {
     Alone,
     /// After everything else (schema.valid reads every message the run received).
     Last,
+    /// Ends the target (image.sigterm stops the container).
+    Final,
 }
 
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, WireError>> + Send + 'a>>;
@@ -172,6 +175,7 @@ pub fn catalog() -> Vec<&'static Check> {
         modern::CHECKS,
         features::CHECKS,
         schema::CHECKS,
+        image::CHECKS,
     ]
     .into_iter()
     .flatten()

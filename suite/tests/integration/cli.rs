@@ -179,9 +179,14 @@ fn list_and_explain() {
     let list = suite(&["list", "--format", "json"]);
     let catalog: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
     assert!(catalog.len() > 70);
+    // Container-only checks are tripped by fixture images instead (container.rs).
+    let container_only = |c: &serde_json::Value| c["area"] == "image" || c["id"] == "latency.cold-start";
     assert!(
-        catalog.iter().all(|c| !c["faults"].as_array().unwrap().is_empty()),
-        "every check names its fault"
+        catalog
+            .iter()
+            .filter(|c| !container_only(c))
+            .all(|c| !c["faults"].as_array().unwrap().is_empty()),
+        "every other check names its fault"
     );
     let explain = text(&suite(&["explain", "sse.events-terminated"]).stdout);
     assert!(

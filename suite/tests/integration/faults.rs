@@ -7,8 +7,17 @@ use agentcore_mcp_suite::{Profile, RunOptions};
 
 use super::common::{check, quick_options, reference};
 
-/// Checks that only a container or remote target can trip, covered by those targets' tests.
-const NOT_TRIPPABLE_HERE: &[&str] = &[];
+/// Checks that only a container target can trip: container.rs trips each of them (with fixture
+/// images, flags, or the reference image's own faults), and unit tests cover the 2 GB / 60 s limits.
+const NOT_TRIPPABLE_HERE: &[&str] = &[
+    "image.arch",
+    "image.starts",
+    "image.port-8000",
+    "image.size",
+    "image.non-root",
+    "image.sigterm",
+    "latency.cold-start",
+];
 
 #[test]
 fn every_check_has_a_fault() {
@@ -44,7 +53,7 @@ fn options_for(check_id: &str) -> RunOptions {
 async fn every_fault_trips_the_checks_it_names() {
     let mut problems = Vec::new();
     for fault in FAULTS {
-        for id in fault.trips() {
+        for id in fault.trips().filter(|id| !NOT_TRIPPABLE_HERE.contains(id)) {
             let check_def = catalog().into_iter().find(|c| c.id == id).expect("known check");
             let report = check(&reference(&[fault.name], false), &options_for(id)).await;
             let verdicts: Vec<Verdict> = report

@@ -1,8 +1,14 @@
-//! Targets: where the server under test runs. A target only yields an HTTP endpoint; it never
-//! knows which checks run.
+//! Targets: where the server under test runs. A target yields an HTTP endpoint (and, for a
+//! container, what it observed while starting it); it never knows which checks run.
+
+pub mod container;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use crate::Error;
 use crate::wire::http::Endpoint;
+use container::{Container, ContainerSpec};
 
 /// Where the server under test runs.
 #[derive(Clone, Debug)]
@@ -11,12 +17,16 @@ pub enum Target {
     Url(String),
     /// The reference server, started in-process on an ephemeral loopback port.
     Embedded(agentcore_mcp_reference::Config),
+    /// A locally built image, run with port 8000 published.
+    Container(ContainerSpec),
 }
 
 /// A started target; dropping it stops what it started.
 pub struct Running {
     pub endpoint: Endpoint,
     pub label: String,
+    /// The container under test, for the image checks.
+    pub container: Option<Arc<Container>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -29,13 +39,24 @@ impl Drop for Running {
 }
 
 impl Target {
-    pub async fn start(&self) -> Result<Running, Error> {
+    /// Starts the target; `timeout` bounds each request made while waiting for it.
+    pub async fn start(&self, timeout: Duration) -> Result<Running, Error> {
         match self {
             Target::Url(url) => Ok(Running {
                 endpoint: Endpoint::parse(url).map_err(Error::Usage)?,
                 label: url.clone(),
+                container: None,
                 server: None,
             }),
+            Target::Container(spec) => {
+                let container = spec.start(timeout).await?;
+                Ok(Running {
+                    endpoint: container.endpoint.clone(),
+                    label: format!("container of {}", container.image.reference),
+                    container: Some(Arc::new(container)),
+                    server: None,
+                })
+            }
             Target::Embedded(config) => {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                     .await
@@ -61,6 +82,7 @@ impl Target {
                         path: "/mcp".into(),
                     },
                     label,
+                    container: None,
                     server: Some(server),
                 })
             }

@@ -1,0 +1,324 @@
+//! The container target against real images: the reference image (x86_64, and the arm64 deploy
+//! artifact under qemu), faults baked in through the container command, and tiny broken images
+//! from fixtures/containers/. Every test ends with no container of this process left.
+//!
+//! Needs a Docker engine and the reference images (`reference-server/build-image.sh amd64|arm64`).
+//! Without them the tests skip loudly, unless AGENTCORE_SUITE_REQUIRE_DOCKER=1 (CI) makes that a
+//! failure; the arm64 test likewise needs qemu-aarch64 in binfmt_misc (AGENTCORE_SUITE_REQUIRE_ARM64=1).
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use agentcore_mcp_suite::checks::Verdict;
+use agentcore_mcp_suite::target::container::{self, ContainerSpec, ImageSource};
+use agentcore_mcp_suite::{Report, RunOptions, Target};
+use testcontainers::bollard::Docker;
+
+use super::common::{check, non_passes, quick_options};
+
+const AMD64: &str = "agentcore-mcp-reference:amd64";
+const ARM64: &str = "agentcore-mcp-reference:arm64";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/containers");
+
+/// Container tests run one at a time, so "no container left" can be asserted after each.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn required(variable: &str) -> bool {
+    std::env::var(variable).is_ok_and(|v| v == "1")
+}
+
+/// The engine, if one answers and the reference images exist; otherwise a loud skip.
+async fn docker(images: &[&str]) -> Option<Docker> {
+    let docker = match container::connect().await {
+        Ok(docker) => docker,
+        Err(e) => {
+            assert!(
+                !required("AGENTCORE_SUITE_REQUIRE_DOCKER"),
+                "AGENTCORE_SUITE_REQUIRE_DOCKER=1 but {e}"
+            );
+            eprintln!("SKIPPED: container tests need a Docker engine ({e})");
+            return None;
+        }
+    };
+    for image in images {
+        if docker.inspect_image(image).await.is_err() {
+            let hint = format!(
+                "build it with reference-server/build-image.sh {}",
+                &image[image.len() - 5..]
+            );
+            assert!(
+                !required("AGENTCORE_SUITE_REQUIRE_DOCKER"),
+                "image {image} is missing: {hint}"
+            );
+            eprintln!("SKIPPED: container tests need the image {image}: {hint}");
+            return None;
+        }
+    }
+    Some(docker)
+}
+
+fn spec(image: ImageSource, args: &[&str]) -> Target {
+    Target::Container(ContainerSpec {
+        image,
+        args: args.iter().map(|a| a.to_string()).collect(),
+        startup_timeout: Duration::from_secs(20),
+        cold_starts: 0,
+        deploy: false,
+    })
+}
+
+fn local(image: &str) -> ImageSource {
+    ImageSource::Local(image.into())
+}
+
+fn built(fixture: &str) -> ImageSource {
+    ImageSource::Build {
+        dir: format!("{FIXTURES}/{fixture}").into(),
+        dockerfile: None,
+    }
+}
+
+fn verdict(report: &Report, id: &str) -> Vec<Verdict> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.id == id)
+        .map(|r| r.verdict)
+        .collect()
+}
+
+async fn assert_none_left(docker: &Docker) {
+    let left = container::containers_of_this_process(docker).await.unwrap();
+    assert!(left.is_empty(), "containers left behind: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reference_image_passes() {
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let mut options = quick_options();
+    options.probe.latency_budget = Duration::from_secs(1);
+    // Keep-alives every 100 ms, so the 400 ms gap that quick_options allows can be judged.
+    let Target::Container(mut spec) = spec(local(AMD64), &["--keepalive-ms", "100"]) else {
+        unreachable!()
+    };
+    spec.cold_starts = 2;
+    let report = check(&Target::Container(spec), &options).await;
+    assert_none_left(&docker).await;
+    let problems: Vec<String> = non_passes(&report)
+        .into_iter()
+        .filter(|p| !p.contains("image.arch"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert_eq!(
+        verdict(&report, "image.arch"),
+        [Verdict::Warn],
+        "amd64 warns outside --deploy"
+    );
+    for id in [
+        "image.starts",
+        "image.port-8000",
+        "image.size",
+        "image.non-root",
+        "image.sigterm",
+        "latency.cold-start",
+    ] {
+        assert_eq!(verdict(&report, id), [Verdict::Pass], "{id}");
+    }
+    let cold = report.results.iter().find(|r| r.id == "latency.cold-start").unwrap();
+    assert!(cold.message.contains("(3 starts)"), "{}", cold.message);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_arm64_deploy_artifact_boots_and_passes() {
+    let _serial = SERIAL.lock().await;
+    if !std::path::Path::new("/proc/sys/fs/binfmt_misc/qemu-aarch64").exists() {
+        assert!(
+            !required("AGENTCORE_SUITE_REQUIRE_ARM64"),
+            "AGENTCORE_SUITE_REQUIRE_ARM64=1 but qemu-aarch64 is not in binfmt_misc"
+        );
+        eprintln!("SKIPPED: running the arm64 image needs qemu-user-static registered in binfmt_misc");
+        return;
+    }
+    let Some(docker) = docker(&[ARM64]).await else { return };
+    let Target::Container(mut spec) = spec(local(ARM64), &[]) else {
+        unreachable!()
+    };
+    spec.deploy = true;
+    let mut options = quick_options();
+    options.probe.latency_budget = Duration::from_secs(2); // emulated
+    options.probe.slow_checks = false;
+    let report = check(&Target::Container(spec), &options).await;
+    assert_none_left(&docker).await;
+    assert!(report.passed(), "{:#?}", non_passes(&report));
+    assert_eq!(verdict(&report, "image.arch"), [Verdict::Pass]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_baked_into_the_image_fail_their_checks() {
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let cases: &[(&[&str], &str, Verdict)] = &[
+        (
+            &["--fault", "sse-unterminated-event"],
+            "sse.events-terminated",
+            Verdict::Fail,
+        ),
+        (
+            &["--fault", "reject-platform-session"],
+            "session.platform-headers-accepted",
+            Verdict::Fail,
+        ),
+        (&["--fault", "ping-lowercase-status"], "ping.status", Verdict::Warn),
+        (&["--fault", "ignore-sigterm"], "image.sigterm", Verdict::Warn),
+    ];
+    for (args, id, wanted) in cases {
+        let mut options = quick_options();
+        options.only = vec![id.to_string()];
+        let report = check(&spec(local(AMD64), args), &options).await;
+        assert!(
+            verdict(&report, id).contains(wanted),
+            "{args:?}: {id} gave {:?}",
+            verdict(&report, id)
+        );
+        assert_eq!(report.passed(), *wanted != Verdict::Fail, "{args:?}");
+    }
+    let mut options = quick_options();
+    options.only = vec!["image".into()];
+    let Target::Container(mut deploy) = spec(local(AMD64), &[]) else {
+        unreachable!()
+    };
+    deploy.deploy = true;
+    let report = check(&Target::Container(deploy), &options).await;
+    assert_eq!(
+        verdict(&report, "image.arch"),
+        [Verdict::Fail],
+        "an amd64 image is not a deploy artifact"
+    );
+    options.only = vec!["image".into(), "latency.cold-start".into()];
+    options.probe.image_size_budget = 1000;
+    options.probe.cold_start_budget = Duration::from_millis(1);
+    let report = check(&spec(local(AMD64), &[]), &options).await;
+    assert_eq!(verdict(&report, "image.size"), [Verdict::Warn]);
+    assert_eq!(verdict(&report, "latency.cold-start"), [Verdict::Warn]);
+    assert_none_left(&docker).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broken_containers_get_clear_verdicts_never_hangs() {
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let cases = [
+        ("exits-at-once", "image.starts", "exited with code 2"),
+        ("wrong-port", "image.port-8000", "binds 127.0.0.1"),
+        ("loopback-only", "image.port-8000", "AgentCore needs 0.0.0.0:8000"),
+        ("root-user", "image.non-root", "runs as root"),
+    ];
+    for (fixture, id, says) in cases {
+        let Target::Container(mut spec) = spec(built(fixture), &[]) else {
+            unreachable!()
+        };
+        spec.startup_timeout = Duration::from_secs(3);
+        let started = Instant::now();
+        let report = check(&Target::Container(spec), &quick_options()).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{fixture} took {:?}",
+            started.elapsed()
+        );
+        let result = report.results.iter().find(|r| r.id == id).unwrap();
+        assert!(
+            matches!(result.verdict, Verdict::Fail | Verdict::Warn),
+            "{fixture}: {id} {:?}",
+            result.verdict
+        );
+        assert!(result.message.contains(says), "{fixture}: {}", result.message);
+        if fixture != "root-user" {
+            assert!(!report.passed(), "{fixture}");
+        }
+    }
+    assert_none_left(&docker).await;
+    let images = Command::new("docker")
+        .args(["images", "-q", "agentcore-mcp-suite"])
+        .output()
+        .unwrap();
+    assert!(images.stdout.is_empty(), "images built for the run are removed with it");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_image_is_a_setup_error_naming_the_build_command() {
+    let _serial = SERIAL.lock().await;
+    let Some(_docker) = docker(&[]).await else { return };
+    let error = agentcore_mcp_suite::run(
+        &spec(local("agentcore-mcp-suite-missing:nope"), &[]),
+        &RunOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, agentcore_mcp_suite::Error::Setup(_)));
+    assert!(
+        error
+            .to_string()
+            .contains("docker build -t agentcore-mcp-suite-missing:nope"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_removes_the_container() {
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    // A run kept busy by a long keep-alive check, interrupted while its container runs.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore-mcp-suite"))
+        .args([
+            "check",
+            "--quiet",
+            "--image",
+            AMD64,
+            "--slow-checks",
+            "--keepalive-max-gap",
+            "30s",
+            "--only",
+            "sse.keepalive",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let label = format!("{}={}", container::PID_LABEL, child.id());
+    let started = Instant::now();
+    loop {
+        let out = Command::new("docker")
+            .args(["ps", "-q", "--filter", &format!("label={label}")])
+            .output()
+            .unwrap();
+        if !out.stdout.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the container never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let out = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label={label}")])
+        .output()
+        .unwrap();
+    assert!(
+        out.stdout.is_empty(),
+        "left behind: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_none_left(&docker).await;
+}
