@@ -30,7 +30,7 @@ pub const FAULTS: &[Fault] = &[
     fault("ping-lowercase-status", "ping.status", "status is `healthy` (the seed's spelling)"),
     fault("ping-future-timestamp", "ping.time-of-last-update", "time_of_last_update is an hour ahead"),
     fault("ping-never-busy", "ping.busy", "/ping stays `Healthy` while the slow tool runs"),
-    fault("slow-ping", "latency.ping", "GET /ping waits 300 ms before answering"),
+    fault("slow-ping", "latency.ping ping.latency", "GET /ping waits 300 ms before answering"),
     // accept
     fault("reject-standard-accept", "accept.both", "406 even for `application/json, text/event-stream`"),
     fault("accept-ignored", "accept.json-only", "SSE sent to a client that accepts only JSON"),

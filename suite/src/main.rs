@@ -131,7 +131,7 @@ fn explain(id: &str) -> Result<ExitCode, Error> {
         check.source,
         check.area(),
         if faults.is_empty() {
-            "no reference-server fault".to_string()
+            "a container target: the images in fixtures/containers/, --deploy, or the budgets".to_string()
         } else {
             faults
                 .iter()

@@ -50,6 +50,15 @@ pub const CHECKS: &[Check] = &[
         run: check_fn!(time_of_last_update),
     },
     Check {
+        id: "ping.latency",
+        level: Level::Should,
+        scope: Scope::Server,
+        phase: Phase::Alone,
+        source: SOURCE,
+        rule: "GET /ping p99 within the latency budget (the platform's health probe must not time out)",
+        run: check_fn!(latency),
+    },
+    Check {
         id: "ping.busy",
         level: Level::Should,
         scope: Scope::Server,
@@ -161,6 +170,27 @@ async fn time_of_last_update(cx: &Cx) -> Result<Outcome, WireError> {
         Some(t) => Outcome::pass(format!("time_of_last_update {t} ({} s ago)", now.saturating_sub(t))),
     }
     .with(reply.evidence()))
+}
+
+/// /ping answers quickly: p99 of `--samples` pings within `--latency-budget`.
+async fn latency(cx: &Cx) -> Result<Outcome, WireError> {
+    if let Err(outcome) = ping_json(cx).await? {
+        return Ok(outcome);
+    }
+    let ping = || crate::probe::Req::new("GET", "/ping").header("accept", "application/json");
+    let (numbers, p99) = match super::latency::sample(cx, "GET /ping", ping).await? {
+        Ok(measured) => measured,
+        Err(unanswered) => return Ok(unanswered),
+    };
+    let budget = cx.options().latency_budget;
+    Ok(if p99 <= budget {
+        Outcome::pass(numbers)
+    } else {
+        Outcome::violation(
+            level(cx),
+            format!("{numbers}: p99 over the {} ms budget", budget.as_millis()),
+        )
+    })
 }
 
 /// While a long request runs, /ping reports `HealthyBusy`.

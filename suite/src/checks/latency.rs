@@ -85,6 +85,25 @@ fn ms(d: Duration) -> String {
 
 /// Sends `make()` N times and judges the p99 against the budget.
 async fn measure(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Outcome, WireError> {
+    let (numbers, p99) = match sample(cx, what, make).await? {
+        Ok(measured) => measured,
+        Err(unanswered) => return Ok(unanswered),
+    };
+    let budget = cx.options().latency_budget;
+    Ok(if p99 <= budget {
+        Outcome::pass(numbers)
+    } else {
+        Outcome::warn(format!("{numbers}: p99 over the {} ms budget", budget.as_millis()))
+    })
+}
+
+/// Sends `make()` `--samples` times; gives the numbers as text and the p99, or the error outcome
+/// for a sample that did not succeed (nothing can be timed then).
+pub async fn sample(
+    cx: &Cx,
+    what: &str,
+    make: impl Fn() -> Req,
+) -> Result<Result<(String, Duration), Outcome>, WireError> {
     let samples = cx.options().samples.max(1);
     let mut totals = Vec::with_capacity(samples);
     let mut first_bytes = Vec::with_capacity(samples);
@@ -92,7 +111,9 @@ async fn measure(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Outcome,
         let reply = cx.send(make()).await?;
         let answered = reply.request.expect.is_none() || reply.response().is_some();
         if !(200..300).contains(&reply.status()) || !answered {
-            return Ok(Outcome::error(format!("{what} did not succeed, so it cannot be timed")).with(reply.evidence()));
+            let outcome =
+                Outcome::error(format!("{what} did not succeed, so it cannot be timed")).with(reply.evidence());
+            return Ok(Err(outcome));
         }
         totals.push(reply.http.timings.total);
         first_bytes.push(reply.http.timings.first_byte);
@@ -108,12 +129,7 @@ async fn measure(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Outcome,
         ms(totals[totals.len() - 1]),
         ms(percentile(&first_bytes, 0.5)),
     );
-    let budget = cx.options().latency_budget;
-    Ok(if p99 <= budget {
-        Outcome::pass(numbers)
-    } else {
-        Outcome::warn(format!("{numbers}: p99 over the {} ms budget", budget.as_millis()))
-    })
+    Ok(Ok((numbers, p99)))
 }
 
 async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
