@@ -92,7 +92,6 @@ pub(crate) fn json_response(server: &Server, status: StatusCode, body: &Value) -
 }
 
 /// Runs `work` for the request `id` and streams its response (SSE) or returns it as JSON.
-/// `shape` post-processes a successful result (the modern era adds `resultType` and hints).
 pub(crate) async fn respond<F, Fut>(server: Arc<Server>, id: Value, as_sse: bool, work: F) -> Response
 where
     F: FnOnce(Emitter) -> Fut + Send + 'static,

@@ -24,7 +24,6 @@ pub enum Target {
 /// A started target; dropping it stops what it started.
 pub struct Running {
     pub endpoint: Endpoint,
-    pub label: String,
     /// The container under test, for the image checks.
     pub container: Option<Arc<Container>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -44,7 +43,6 @@ impl Target {
         match self {
             Target::Url(url) => Ok(Running {
                 endpoint: Endpoint::parse(url).map_err(Error::Usage)?,
-                label: url.clone(),
                 container: None,
                 server: None,
             }),
@@ -52,7 +50,6 @@ impl Target {
                 let container = spec.start(timeout).await?;
                 Ok(Running {
                     endpoint: container.endpoint.clone(),
-                    label: format!("container of {}", container.image.reference),
                     container: Some(Arc::new(container)),
                     server: None,
                 })
@@ -69,19 +66,12 @@ impl Target {
                 let server = tokio::spawn(async move {
                     let _ = agentcore_mcp_reference::serve(listener, server_config).await;
                 });
-                let faults: Vec<_> = config.faults.names().collect();
-                let label = if faults.is_empty() {
-                    "embedded reference server".to_string()
-                } else {
-                    format!("embedded reference server (faults: {})", faults.join(", "))
-                };
                 Ok(Running {
                     endpoint: Endpoint {
                         host: "127.0.0.1".into(),
                         port,
                         path: "/mcp".into(),
                     },
-                    label,
                     container: None,
                     server: Some(server),
                 })
