@@ -178,19 +178,7 @@ async fn latency(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(outcome);
     }
     let ping = || crate::probe::Req::new("GET", "/ping").header("accept", "application/json");
-    let (numbers, p99) = match super::latency::sample(cx, "GET /ping", ping).await? {
-        Ok(measured) => measured,
-        Err(unanswered) => return Ok(unanswered),
-    };
-    let budget = cx.options().latency_budget;
-    Ok(if p99 <= budget {
-        Outcome::pass(numbers)
-    } else {
-        Outcome::violation(
-            level(cx),
-            format!("{numbers}: p99 over the {} ms budget", budget.as_millis()),
-        )
-    })
+    super::latency::measure(cx, "GET /ping", level(cx), ping).await
 }
 
 /// While a long request runs, /ping reports `HealthyBusy`.

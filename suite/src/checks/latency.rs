@@ -83,8 +83,8 @@ fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
-/// Sends `make()` N times and judges the p99 against the budget.
-async fn measure(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Outcome, WireError> {
+/// Sends `make()` N times and judges the p99 against the budget; over it is a `level` violation.
+pub async fn measure(cx: &Cx, what: &str, level: Level, make: impl Fn() -> Req) -> Result<Outcome, WireError> {
     let (numbers, p99) = match sample(cx, what, make).await? {
         Ok(measured) => measured,
         Err(unanswered) => return Ok(unanswered),
@@ -93,17 +93,16 @@ async fn measure(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Outcome,
     Ok(if p99 <= budget {
         Outcome::pass(numbers)
     } else {
-        Outcome::warn(format!("{numbers}: p99 over the {} ms budget", budget.as_millis()))
+        Outcome::violation(
+            level,
+            format!("{numbers}: p99 over the {} ms budget", budget.as_millis()),
+        )
     })
 }
 
 /// Sends `make()` `--samples` times; gives the numbers as text and the p99, or the error outcome
 /// for a sample that did not succeed (nothing can be timed then).
-pub async fn sample(
-    cx: &Cx,
-    what: &str,
-    make: impl Fn() -> Req,
-) -> Result<Result<(String, Duration), Outcome>, WireError> {
+async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<(String, Duration), Outcome>, WireError> {
     let samples = cx.options().samples.max(1);
     let mut totals = Vec::with_capacity(samples);
     let mut first_bytes = Vec::with_capacity(samples);
@@ -140,7 +139,7 @@ async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
             probe.status()
         )));
     }
-    measure(cx, "GET /ping", || {
+    measure(cx, "GET /ping", Level::Should, || {
         Req::new("GET", "/ping").header("accept", "application/json")
     })
     .await
@@ -198,21 +197,24 @@ fn judge_cold_start(numbers: String, worst: Duration, budget: Duration) -> Outco
 }
 
 async fn initialize(cx: &Cx) -> Result<Outcome, WireError> {
-    measure(cx, "initialize", || {
+    measure(cx, "initialize", Level::Should, || {
         cx.standard("initialize", jsonrpc::initialize_params(&cx.version()))
     })
     .await
 }
 
 async fn discover(cx: &Cx) -> Result<Outcome, WireError> {
-    measure(cx, "server/discover", || cx.standard("server/discover", json!({}))).await
+    measure(cx, "server/discover", Level::Should, || {
+        cx.standard("server/discover", json!({}))
+    })
+    .await
 }
 
 async fn tools_list(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.declares("tools") {
         return Ok(Outcome::skip("the server declares no tools capability"));
     }
-    measure(cx, "tools/list", || cx.standard("tools/list", json!({}))).await
+    measure(cx, "tools/list", Level::Should, || cx.standard("tools/list", json!({}))).await
 }
 
 async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
@@ -228,7 +230,7 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::skip("no argument-free tool to call"));
     };
     let what = format!("tools/call {name}");
-    measure(cx, &what, || {
+    measure(cx, &what, Level::Should, || {
         cx.standard("tools/call", json!({ "name": name, "arguments": {} }))
     })
     .await
