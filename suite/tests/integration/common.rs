@@ -11,9 +11,9 @@ pub fn quick_options() -> RunOptions {
     RunOptions {
         probe: Options {
             samples: 3,
-            latency_budget: Duration::from_millis(100),
+            latency_budget: Duration::from_secs(1),
             slow_checks: true,
-            keepalive_max_gap: Duration::from_millis(400),
+            keepalive_max_gap: Duration::from_millis(600),
             timeout: Duration::from_secs(5),
             ..Options::default()
         },
