@@ -134,13 +134,12 @@ fn ladder(server: &Server, headers: &HeaderMap, method: &str, params: &Value) ->
         check_headers(headers, version, method, params)?;
     }
     if !MODERN_VERSIONS.contains(&version) {
-        return Err(unsupported_version(version)).map_err(|mut r| {
-            if server.fault("unsupported-version-wrong-code") {
-                r.code = code::INVALID_PARAMS;
-                r.data = None;
-            }
-            r
-        });
+        let mut refusal = unsupported_version(version);
+        if server.fault("unsupported-version-wrong-code") {
+            refusal.code = code::INVALID_PARAMS;
+            refusal.data = None;
+        }
+        return Err(refusal);
     }
     let served = METHODS.contains(&method) || (method == "initialize" && server.fault("modern-serves-initialize"));
     if !served {
