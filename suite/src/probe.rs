@@ -41,6 +41,15 @@ pub enum Profile {
     Mcp,
 }
 
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Agentcore => "agentcore",
+            Profile::Mcp => "mcp",
+        }
+    }
+}
+
 /// Knobs the checks read.
 #[derive(Clone, Debug)]
 pub struct Options {

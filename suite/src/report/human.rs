@@ -26,7 +26,12 @@ fn badge(verdict: Verdict, expected: bool, color: bool) -> String {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
-    let mut out = format!("agentcore-mcp-suite {} → {}\n", report.tool.version, report.target);
+    let mut out = format!(
+        "agentcore-mcp-suite {} → {} (profile {})\n",
+        report.tool.version,
+        report.target,
+        report.profile.name()
+    );
     for era in &report.eras {
         let status = match (&era.version, &era.note) {
             (Some(v), _) if era.spoken => format!("speaks {v}"),

@@ -9,11 +9,11 @@ fn cell(text: &str) -> String {
 
 pub fn render(report: &Report) -> String {
     let mut out = format!(
-        "## MCP conformance: {}\n\n**{}** — {} (profile {:?}, {:.2} s)\n\n",
+        "## MCP conformance: {}\n\n**{}** — {} (profile {}, {:.2} s)\n\n",
         cell(&report.target),
         if report.passed() { "PASS" } else { "FAIL" },
         report.summary.line(),
-        report.profile,
+        report.profile.name(),
         report.duration_ms.as_secs_f64()
     );
     let notable: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Pass).collect();
