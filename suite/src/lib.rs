@@ -160,7 +160,7 @@ pub async fn run(target: &Target, options: &RunOptions) -> Result<Report, Error>
 
 fn running_label(target: &Target, probe: &Probe) -> String {
     match target {
-        Target::Url(url) => url.clone(),
+        Target::Url(url) => probe::redact_query(url),
         Target::Container(_) => match &probe.container {
             Some(container) => format!("container of {} at {}", container.image.reference, probe.endpoint.url()),
             None => "container".into(),
@@ -283,7 +283,12 @@ async fn execute(probe: &Arc<Probe>, job: &Job) -> CheckResult {
 /// server/discover in the 2026-07-28 envelope. An unreachable server is a setup error.
 async fn discover(probe: &Probe) -> Result<Discovery, Error> {
     // Refused connections stop the run (exit 2); anything else a server does is reported on.
-    let unreachable = |e: &wire::http::WireError| Error::Setup(format!("cannot reach {}: {e}", probe.endpoint.url()));
+    let unreachable = |e: &wire::http::WireError| {
+        Error::Setup(format!(
+            "cannot reach {}: {e}",
+            probe::redact_query(&probe.endpoint.url())
+        ))
+    };
     let legacy = Cx {
         probe: Arc::new(Probe::new(probe.endpoint.clone(), probe.options.clone())),
         era: Some(Era::Legacy),

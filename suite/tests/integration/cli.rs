@@ -172,6 +172,10 @@ fn secrets_never_reach_the_output() {
         "the evidence shows the header was sent: {all}"
     );
     assert!(!all.contains("sekrit"), "{all}");
+    assert_eq!(
+        agentcore_mcp_suite::probe::redact_query("http://h/mcp?api_key=sekrit&x=1&token=abc"),
+        "http://h/mcp?api_key=[redacted]&x=1&token=[redacted]"
+    );
 }
 
 #[test]
