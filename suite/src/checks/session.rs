@@ -157,16 +157,23 @@ async fn id_visible_ascii(cx: &Cx) -> Result<Outcome, WireError> {
     })
 }
 
-/// Under the MCP profile, an unknown session id gets 404 from a server that mints ids.
-async fn unknown_404(cx: &Cx) -> Result<Outcome, WireError> {
+/// The skip for the stateful-session rules: not under the agentcore profile (`agentcore` says why),
+/// and not for a server whose initialize mints no session id.
+async fn unless_stateful(cx: &Cx, agentcore: &str) -> Result<Option<Outcome>, WireError> {
     if cx.options().profile == Profile::Agentcore {
-        return Ok(Outcome::skip(
-            "inverted under AgentCore: platform session ids must be served (session.platform-headers-accepted)",
-        ));
+        return Ok(Some(Outcome::skip(agentcore)));
     }
     let (minted, _) = minted_session(cx).await?;
-    if minted.is_none() {
-        return Ok(Outcome::skip("initialize mints no session id (a stateless server)"));
+    Ok(minted
+        .is_none()
+        .then(|| Outcome::skip("initialize mints no session id (a stateless server)")))
+}
+
+/// Under the MCP profile, an unknown session id gets 404 from a server that mints ids.
+async fn unknown_404(cx: &Cx) -> Result<Outcome, WireError> {
+    let agentcore = "inverted under AgentCore: platform session ids must be served (session.platform-headers-accepted)";
+    if let Some(skip) = unless_stateful(cx, agentcore).await? {
+        return Ok(skip);
     }
     let req = cx.cheap().header(SESSION_ID, &foreign_session_id(48));
     let reply = cx.send(req).await?;
@@ -179,14 +186,8 @@ async fn unknown_404(cx: &Cx) -> Result<Outcome, WireError> {
 
 /// Under the MCP profile, a server that requires session ids answers a missing one with 400.
 async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
-    if cx.options().profile == Profile::Agentcore {
-        return Ok(Outcome::skip(
-            "stateless servers need no session id (profile agentcore)",
-        ));
-    }
-    let (minted, _) = minted_session(cx).await?;
-    if minted.is_none() {
-        return Ok(Outcome::skip("initialize mints no session id (a stateless server)"));
+    if let Some(skip) = unless_stateful(cx, "stateless servers need no session id (profile agentcore)").await? {
+        return Ok(skip);
     }
     let reply = cx.send(cx.cheap()).await?;
     Ok(match reply.status() {
