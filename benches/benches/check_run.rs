@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use agentcore_mcp_suite::wire::http::{Endpoint, HttpRequest, Limits, exchange};
+use agentcore_mcp_suite::wire::plain::PlainHttp;
+use agentcore_mcp_suite::wire::transport::{HttpRequest, Limits, Transport};
 use agentcore_mcp_suite::{RunOptions, Target, run};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -32,11 +33,7 @@ fn round_trips(c: &mut Criterion) {
         listener,
         agentcore_mcp_reference::Config::default(),
     ));
-    let endpoint = Endpoint {
-        host: "127.0.0.1".into(),
-        port,
-        path: "/mcp".into(),
-    };
+    let transport = PlainHttp::new("127.0.0.1", port);
     let limits = Limits {
         timeout: Duration::from_secs(5),
         max_body_bytes: 1 << 20,
@@ -62,7 +59,7 @@ fn round_trips(c: &mut Criterion) {
     for (name, request) in [("GET /ping", &ping), ("POST tools/list (SSE)", &tools_list)] {
         group.bench_function(name, |b| {
             b.to_async(&runtime).iter(|| async {
-                let response = exchange(&endpoint, request, limits, |_| false).await.unwrap();
+                let response = transport.exchange(request, limits, &mut |_| false).await.unwrap();
                 assert_eq!(response.status, 200);
             })
         });

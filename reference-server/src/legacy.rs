@@ -8,8 +8,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 
-use crate::http::{
-    PROTOCOL_VERSION, RUNTIME_SESSION_ID, SESSION_ID, accepted, code, error_response, header, negotiate, rpc_error,
+use crate::Fault;
+use crate::reply::{
+    Answer, PROTOCOL_VERSION, RUNTIME_SESSION_ID, Refusal, SESSION_ID, accepted, accepts, code, header, negotiate,
+    not_acceptable, rpc_error,
 };
 use crate::sse::{json_response, respond, response_message};
 use crate::tools::{self, Call, Era};
@@ -20,64 +22,44 @@ const ASSUMED_VERSION: &str = "2025-03-26";
 /// Answered to an initialize asking for a version this server does not speak.
 const LATEST_VERSION: &str = "2025-11-25";
 
-pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Value) -> Response {
+pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Value) -> Answer {
     let version = match header(&headers, PROTOCOL_VERSION) {
-        None if server.fault("require-protocol-version") => {
-            let error = rpc_error(
-                &server,
-                code::INVALID_REQUEST,
-                "MCP-Protocol-Version header is required",
-            );
-            return error_response(&server, StatusCode::BAD_REQUEST, &Value::Null, error);
+        None if server.fault(Fault::RequireProtocolVersion) => {
+            return Err(Refusal::bad_request("MCP-Protocol-Version header is required"));
         }
         None => ASSUMED_VERSION,
         Some(v) if LEGACY_VERSIONS.contains(&v) => v,
-        Some(_) if server.fault("protocol-version-unchecked") => LATEST_VERSION,
+        Some(_) if server.fault(Fault::ProtocolVersionUnchecked) => LATEST_VERSION,
         Some(v) => {
-            let message = format!(
+            return Err(Refusal::bad_request(format!(
                 "Unsupported MCP-Protocol-Version `{v}`; supported: {}",
                 LEGACY_VERSIONS.join(", ")
-            );
-            let error = rpc_error(&server, code::INVALID_REQUEST, message);
-            return error_response(&server, StatusCode::BAD_REQUEST, &Value::Null, error);
+            )));
         }
     };
     if let Value::Array(batch) = message {
         // JSON-RPC batches exist only in 2025-03-26; later revisions removed them.
-        if version != ASSUMED_VERSION || server.fault("batch-refused") {
-            let error = rpc_error(
-                &server,
-                code::INVALID_REQUEST,
-                format!("batches are not supported in {version}"),
-            );
-            return error_response(&server, StatusCode::BAD_REQUEST, &Value::Null, error);
+        if version != ASSUMED_VERSION || server.fault(Fault::BatchRefused) {
+            return Err(Refusal::bad_request(format!("batches are not supported in {version}")));
         }
         return handle_batch(server, headers, batch).await;
     }
     let id = message.get("id").cloned();
-    if let Some(refusal) = refuse_sessions(&server, &headers, id.as_ref()) {
-        return refusal;
-    }
+    refuse_sessions(&server, &headers, id.as_ref())?;
     match classify(&server, &message) {
         Kind::Invalid(why) => {
             let id = id.filter(|id| id.is_string() || id.is_number()).unwrap_or(Value::Null);
-            let error = rpc_error(&server, code::INVALID_REQUEST, why);
-            error_response(&server, StatusCode::BAD_REQUEST, &id, error)
+            Err(Refusal::bad_request(why).id(&id))
         }
-        Kind::NotificationOrResponse => accepted(&server),
+        Kind::NotificationOrResponse => Ok(accepted(&server)),
         Kind::Request { id, method, params } => {
-            if server.fault("session-missing-404") && method != "initialize" && !headers.contains_key(SESSION_ID) {
-                let error = rpc_error(&server, code::INVALID_REQUEST, "Session not found");
-                return error_response(&server, StatusCode::NOT_FOUND, &id, error);
+            if server.fault(Fault::SessionMissing404) && method != "initialize" && !headers.contains_key(SESSION_ID) {
+                return Err(Refusal::new(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Session not found").id(&id));
             }
-            if server.fault("require-initialize") && method != "initialize" {
-                let error = rpc_error(&server, code::INVALID_REQUEST, "Bad Request: Server not initialized");
-                return error_response(&server, StatusCode::BAD_REQUEST, &id, error);
+            if server.fault(Fault::RequireInitialize) && method != "initialize" {
+                return Err(Refusal::bad_request("Bad Request: Server not initialized").id(&id));
             }
-            let as_sse = match negotiate(&server, &headers, &id) {
-                Ok(as_sse) => as_sse,
-                Err(refusal) => return refusal,
-            };
+            let as_sse = negotiate(&server, &headers, &id)?;
             let minted = method == "initialize";
             let task_server = server.clone();
             let mut response = respond(server.clone(), id, as_sse, move |emit| {
@@ -87,7 +69,7 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
             if minted {
                 mint_session(&server, &mut response);
             }
-            response
+            Ok(response)
         }
     }
 }
@@ -116,7 +98,7 @@ fn classify(server: &Server, message: &Value) -> Kind {
         if object.contains_key("result") || object.contains_key("error") {
             return Kind::NotificationOrResponse; // a client's response to a server request
         }
-        if server.fault("invalid-request-accepted") {
+        if server.fault(Fault::InvalidRequestAccepted) {
             return Kind::Request {
                 id: id.clone(),
                 method: "ping".into(),
@@ -125,7 +107,7 @@ fn classify(server: &Server, message: &Value) -> Kind {
         }
         return Kind::Invalid("a request needs a string `method`".into());
     };
-    if !(id.is_string() || id.is_number() || (id.is_null() && server.fault("null-id-accepted"))) {
+    if !(id.is_string() || id.is_number() || (id.is_null() && server.fault(Fault::NullIdAccepted))) {
         return Kind::Invalid("`id` must be a string or a number (MCP forbids null)".into());
     }
     Kind::Request {
@@ -140,7 +122,7 @@ async fn dispatch(call: Call) -> Result<Value, Value> {
     let server = call.server.clone();
     match call.method.as_str() {
         "initialize" => Ok(initialize(&server, &call.params)),
-        "ping" if server.fault("ping-result-not-empty") => Ok(json!({ "pong": true })),
+        "ping" if server.fault(Fault::PingResultNotEmpty) => Ok(json!({ "pong": true })),
         "ping" => Ok(json!({})),
         "logging/setLevel" => tools::set_level(&server, &call.params),
         _ => tools::dispatch(call).await,
@@ -150,9 +132,9 @@ async fn dispatch(call: Call) -> Result<Value, Value> {
 fn initialize(server: &Server, params: &Value) -> Value {
     let requested = params.get("protocolVersion").and_then(Value::as_str).unwrap_or("");
     let supported = LEGACY_VERSIONS.contains(&requested);
-    let version = if server.fault("version-no-echo") {
+    let version = if server.fault(Fault::VersionNoEcho) {
         ASSUMED_VERSION
-    } else if supported || server.fault("version-echo-unknown") {
+    } else if supported || server.fault(Fault::VersionEchoUnknown) {
         requested
     } else {
         LATEST_VERSION
@@ -160,7 +142,7 @@ fn initialize(server: &Server, params: &Value) -> Value {
     let mut result = Map::new();
     result.insert("protocolVersion".into(), json!(version));
     result.insert("capabilities".into(), tools::capabilities(server));
-    if !server.fault("initialize-no-server-info") {
+    if !server.fault(Fault::InitializeNoServerInfo) {
         result.insert(
             "serverInfo".into(),
             json!({ "name": SERVER_NAME, "version": SERVER_VERSION }),
@@ -175,20 +157,19 @@ fn initialize(server: &Server, params: &Value) -> Value {
 
 /// A stateful server's refusal of session ids it never minted: what AgentCore's platform ids
 /// would run into. The clean server accepts them.
-fn refuse_sessions(server: &Server, headers: &HeaderMap, id: Option<&Value>) -> Option<Response> {
+fn refuse_sessions(server: &Server, headers: &HeaderMap, id: Option<&Value>) -> Result<(), Refusal> {
     let carries = headers.contains_key(SESSION_ID) || headers.contains_key(RUNTIME_SESSION_ID);
-    if !(server.fault("reject-platform-session") && carries) {
-        return None;
+    if server.fault(Fault::RejectPlatformSession) && carries {
+        let id = id.cloned().unwrap_or(Value::Null);
+        return Err(Refusal::new(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Session not found").id(&id));
     }
-    let id = id.cloned().unwrap_or(Value::Null);
-    let error = rpc_error(server, code::INVALID_REQUEST, "Session not found");
-    Some(error_response(server, StatusCode::NOT_FOUND, &id, error))
+    Ok(())
 }
 
 fn mint_session(server: &Server, response: &mut Response) {
-    let minted = if server.fault("mint-bad-session-id") {
+    let minted = if server.fault(Fault::MintBadSessionId) {
         "bad id"
-    } else if server.fault("session-unknown-served") || server.fault("session-missing-404") {
+    } else if server.fault(Fault::SessionUnknownServed) || server.fault(Fault::SessionMissing404) {
         "reference-session-1"
     } else {
         return;
@@ -199,10 +180,9 @@ fn mint_session(server: &Server, response: &mut Response) {
 }
 
 /// A 2025-03-26 batch: every request answered, in order, in one JSON array.
-async fn handle_batch(server: Arc<Server>, headers: HeaderMap, batch: Vec<Value>) -> Response {
+async fn handle_batch(server: Arc<Server>, headers: HeaderMap, batch: Vec<Value>) -> Answer {
     if batch.is_empty() {
-        let error = rpc_error(&server, code::INVALID_REQUEST, "empty batch");
-        return error_response(&server, StatusCode::BAD_REQUEST, &Value::Null, error);
+        return Err(Refusal::bad_request("empty batch"));
     }
     let mut responses = Vec::new();
     for message in batch {
@@ -219,18 +199,10 @@ async fn handle_batch(server: Arc<Server>, headers: HeaderMap, batch: Vec<Value>
         }
     }
     if responses.is_empty() {
-        return accepted(&server);
+        return Ok(accepted(&server));
     }
-    if let Err(refusal) = negotiate_json(&server, &headers) {
-        return refusal;
+    if !accepts(&server, &headers, "application/json") {
+        return Err(not_acceptable(&server, &Value::Null, "application/json"));
     }
-    json_response(&server, StatusCode::OK, &Value::Array(responses))
-}
-
-fn negotiate_json(server: &Server, headers: &HeaderMap) -> Result<(), Response> {
-    if crate::http::accepts(server, headers, "application/json") {
-        Ok(())
-    } else {
-        Err(crate::http::not_acceptable(server, &Value::Null, "application/json"))
-    }
+    Ok(json_response(&server, StatusCode::OK, &Value::Array(responses)))
 }

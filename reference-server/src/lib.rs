@@ -2,14 +2,15 @@
 //!
 //! `router(config)` serves GET /ping (the AgentCore health contract) and POST /mcp (streamable
 //! HTTP, stateless, both protocol eras). Read it in this order: `http` (transport rules shared by
-//! both eras), `legacy` (initialize-handshake era), `modern` (2026-07-28 envelope), `tools`
-//! (what the server offers), `ping`, `faults`.
+//! both eras), `legacy` (initialize-handshake era), `modern` (2026-07-28 envelope), `reply` (error
+//! codes, refusals, Accept negotiation), `tools` (what the server offers), `sse`, `ping`, `faults`.
 
 pub mod faults;
 mod http;
 mod legacy;
 mod modern;
 mod ping;
+mod reply;
 mod sse;
 mod tools;
 
@@ -61,14 +62,14 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub fn fault(&self, name: &str) -> bool {
-        self.config.faults.has(name)
+    pub fn fault(&self, fault: Fault) -> bool {
+        self.config.faults.has(fault)
     }
 }
 
 /// The whole server as an axum router: GET /ping and POST /mcp.
 pub fn router(config: Config) -> Router {
-    let mcp_path = if config.faults.has("mcp-path-moved") {
+    let mcp_path = if config.faults.has(Fault::McpPathMoved) {
         "/rpc"
     } else {
         "/mcp"

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agentcore_mcp_reference::{Config, FAULTS, Faults, router};
+use agentcore_mcp_reference::{Config, FAULTS, Fault, Faults, router};
 use clap::Parser;
 
 /// Reference MCP server for the Amazon Bedrock AgentCore runtime contract.
@@ -41,7 +41,12 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     if args.list_faults {
         for fault in FAULTS {
-            println!("{:<32} {:<36} {}", fault.name, fault.trips, fault.breaks);
+            println!(
+                "{:<32} {:<36} {}",
+                fault.name(),
+                fault.trips().collect::<Vec<_>>().join(" "),
+                fault.breaks()
+            );
         }
         return ExitCode::SUCCESS;
     }
@@ -77,7 +82,7 @@ async fn main() -> ExitCode {
             faults.join(", ")
         }
     );
-    let honour_sigterm = !config.faults.has("ignore-sigterm");
+    let honour_sigterm = !config.faults.has(Fault::IgnoreSigterm);
     let serve = axum::serve(listener, router(config)).with_graceful_shutdown(shutdown_signal(honour_sigterm));
     // In-flight requests get a second to finish after the signal; then the process exits anyway.
     tokio::select! {

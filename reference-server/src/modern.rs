@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::http::{PROTOCOL_VERSION, SESSION_ID, accepted, code, error_response, header, negotiate, rpc_error};
+use crate::Fault;
+use crate::reply::{Answer, PROTOCOL_VERSION, Refusal, SESSION_ID, accepted, code, header, negotiate};
 use crate::sse::respond;
 use crate::tools::{self, Call, Era};
 use crate::{MODERN_VERSIONS, SERVER_NAME, SERVER_VERSION, Server};
@@ -41,57 +41,34 @@ const CACHEABLE: &[&str] = &[
     "resources/read",
 ];
 
-struct Refusal {
-    status: StatusCode,
-    code: i64,
-    message: String,
-    data: Option<Value>,
-}
-
-fn refuse(status: StatusCode, code: i64, message: impl Into<String>) -> Refusal {
-    Refusal {
-        status,
-        code,
-        message: message.into(),
-        data: None,
-    }
-}
-
-pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Value) -> Response {
+pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Value) -> Answer {
     let header_version = header(&headers, PROTOCOL_VERSION).map(str::to_string);
     let Some(object) = message.as_object().filter(|o| o.get("jsonrpc") == Some(&json!("2.0"))) else {
-        let error = rpc_error(
-            &server,
-            code::INVALID_REQUEST,
+        return Err(Refusal::bad_request(
             "body must be one JSON-RPC request or notification",
-        );
-        return error_response(&server, StatusCode::BAD_REQUEST, &Value::Null, error);
+        ));
     };
     let method = object.get("method").and_then(Value::as_str).unwrap_or("").to_string();
     let Some(id) = object.get("id").cloned() else {
         // A notification: accepted unless it names a version this server does not speak.
         if let Some(v) = header_version.as_deref().filter(|v| !MODERN_VERSIONS.contains(v)) {
-            let refusal = unsupported_version(v);
-            return refusal_response(&server, &Value::Null, refusal);
+            return Err(unsupported_version(v));
         }
-        return accepted(&server);
+        return Ok(accepted(&server));
     };
     if !(id.is_string() || id.is_number()) || method.is_empty() {
-        let error = rpc_error(
-            &server,
-            code::INVALID_REQUEST,
+        return Err(Refusal::bad_request(
             "a request needs a string or number id and a method",
-        );
-        return error_response(&server, StatusCode::BAD_REQUEST, &Value::Null, error);
+        ));
     }
     let params = object.get("params").cloned().unwrap_or_else(|| json!({}));
-    if let Err(refusal) = ladder(&server, &headers, &method, &params) {
-        return refusal_response(&server, &id, refusal);
-    }
-    let as_sse = match negotiate(&server, &headers, &id) {
-        Ok(as_sse) => as_sse,
-        Err(refusal) => return refusal,
+    let echoed_id = if server.fault(Fault::ErrorIdNull) {
+        Value::Null
+    } else {
+        id.clone()
     };
+    ladder(&server, &headers, &method, &params).map_err(|refusal| refusal.id(&echoed_id))?;
+    let as_sse = negotiate(&server, &headers, &id)?;
     let session = header(&headers, SESSION_ID).and_then(|s| HeaderValue::from_str(s).ok());
     let task_server = server.clone();
     let mut response = respond(server.clone(), id, as_sse, move |emit| async move {
@@ -111,10 +88,10 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
         result.map(|r| shape(&task_server, &method, r))
     })
     .await;
-    if let Some(session) = session.filter(|_| server.fault("echo-session-id")) {
+    if let Some(session) = session.filter(|_| server.fault(Fault::EchoSessionId)) {
         response.headers_mut().insert(SESSION_ID, session);
     }
-    response
+    Ok(response)
 }
 
 /// The validation ladder; the first failure wins.
@@ -122,35 +99,34 @@ fn ladder(server: &Server, headers: &HeaderMap, method: &str, params: &Value) ->
     let meta = params.get("_meta").and_then(Value::as_object);
     let version = meta.and_then(|m| m.get(META_VERSION)).and_then(Value::as_str);
     let capabilities = meta.and_then(|m| m.get(META_CAPABILITIES)).filter(|c| c.is_object());
-    if (version.is_none() || capabilities.is_none()) && !server.fault("meta-unchecked") {
-        return Err(refuse(
+    if (version.is_none() || capabilities.is_none()) && !server.fault(Fault::MetaUnchecked) {
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             code::INVALID_PARAMS,
             format!("params._meta must carry `{META_VERSION}` (string) and `{META_CAPABILITIES}` (object)"),
         ));
     }
     let version = version.unwrap_or(MODERN_VERSIONS[0]);
-    if !server.fault("headers-unchecked") {
+    if !server.fault(Fault::HeadersUnchecked) {
         check_headers(headers, version, method, params)?;
     }
     if !MODERN_VERSIONS.contains(&version) {
         let mut refusal = unsupported_version(version);
-        if server.fault("unsupported-version-wrong-code") {
+        if server.fault(Fault::UnsupportedVersionWrongCode) {
             refusal.code = code::INVALID_PARAMS;
             refusal.data = None;
         }
         return Err(refusal);
     }
-    let served = METHODS.contains(&method) || (method == "initialize" && server.fault("modern-serves-initialize"));
+    let served = METHODS.contains(&method) || (method == "initialize" && server.fault(Fault::ModernServesInitialize));
     if !served {
-        let status = if server.fault("modern-unknown-method-200") {
+        let status = if server.fault(Fault::ModernUnknownMethod200) {
             StatusCode::OK
         } else {
             StatusCode::NOT_FOUND
         };
-        let mut refusal = refuse(status, code::METHOD_NOT_FOUND, format!("Method not found: {method}"));
-        refusal.data = Some(json!(method));
-        return Err(refusal);
+        let refusal = Refusal::new(status, code::METHOD_NOT_FOUND, format!("Method not found: {method}"));
+        return Err(refusal.data(json!(method)));
     }
     Ok(())
 }
@@ -158,7 +134,7 @@ fn ladder(server: &Server, headers: &HeaderMap, method: &str, params: &Value) ->
 /// MCP-Protocol-Version, Mcp-Method and Mcp-Name must repeat what the body says.
 fn check_headers(headers: &HeaderMap, version: &str, method: &str, params: &Value) -> Result<(), Refusal> {
     let mismatch = |what: String| {
-        refuse(
+        Refusal::new(
             StatusCode::BAD_REQUEST,
             code::HEADER_MISMATCH,
             format!("Header mismatch: {what}"),
@@ -208,26 +184,12 @@ fn decode_header_value(value: &str) -> Option<String> {
 }
 
 fn unsupported_version(requested: &str) -> Refusal {
-    let mut refusal = refuse(
+    Refusal::new(
         StatusCode::BAD_REQUEST,
         code::UNSUPPORTED_PROTOCOL_VERSION,
         format!("Unsupported protocol version `{requested}`"),
-    );
-    refusal.data = Some(json!({ "supported": MODERN_VERSIONS, "requested": requested }));
-    refusal
-}
-
-fn refusal_response(server: &Server, id: &Value, refusal: Refusal) -> Response {
-    let mut error = rpc_error(server, refusal.code, refusal.message);
-    if let Some(data) = refusal.data {
-        error["data"] = data;
-    }
-    let id = if server.fault("error-id-null") {
-        &Value::Null
-    } else {
-        id
-    };
-    error_response(server, refusal.status, id, error)
+    )
+    .data(json!({ "supported": MODERN_VERSIONS, "requested": requested }))
 }
 
 fn discover(server: &Server) -> Value {
@@ -243,13 +205,13 @@ fn shape(server: &Server, method: &str, mut result: Value) -> Value {
     let Some(object) = result.as_object_mut() else {
         return result;
     };
-    if !server.fault("no-result-type") {
+    if !server.fault(Fault::NoResultType) {
         object.insert("resultType".into(), json!("complete"));
     }
     let hints_dropped = if method == "server/discover" {
-        server.fault("discover-no-cache-hints")
+        server.fault(Fault::DiscoverNoCacheHints)
     } else {
-        server.fault("no-cache-hints")
+        server.fault(Fault::NoCacheHints)
     };
     if CACHEABLE.contains(&method) && !hints_dropped {
         object.insert("ttlMs".into(), json!(60_000));

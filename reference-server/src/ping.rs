@@ -10,6 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::Fault;
 use crate::Server;
 
 pub(crate) struct Health {
@@ -61,25 +62,25 @@ impl Health {
 }
 
 pub(crate) async fn ping(State(server): State<Arc<Server>>) -> Response {
-    if server.fault("no-ping") {
+    if server.fault(Fault::NoPing) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    if server.fault("slow-ping") {
+    if server.fault(Fault::SlowPing) {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    if server.fault("ping-text") {
+    if server.fault(Fault::PingText) {
         return ([(header::CONTENT_TYPE, "text/plain")], "OK").into_response();
     }
     let (busy, mut changed_at) = server.health.snapshot();
-    let mut status = if busy && !server.fault("ping-never-busy") {
+    let mut status = if busy && !server.fault(Fault::PingNeverBusy) {
         "HealthyBusy"
     } else {
         "Healthy"
     };
-    if server.fault("ping-lowercase-status") {
+    if server.fault(Fault::PingLowercaseStatus) {
         status = "healthy";
     }
-    if server.fault("ping-future-timestamp") {
+    if server.fault(Fault::PingFutureTimestamp) {
         changed_at += 3600;
     }
     let body = json!({ "status": status, "time_of_last_update": changed_at }).to_string();

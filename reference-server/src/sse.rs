@@ -13,6 +13,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use crate::Fault;
 use crate::Server;
 
 /// Sends notifications for the request being served; a no-op in JSON mode (no stream to carry them).
@@ -39,23 +40,27 @@ impl Emitter {
 
 /// One SSE event carrying `message`, framed as the active faults dictate.
 fn event(server: &Server, message: &Value) -> Bytes {
-    let name = if server.fault("sse-event-name-other") {
+    let name = if server.fault(Fault::SseEventNameOther) {
         "update"
     } else {
         "message"
     };
-    let id = if server.fault("sse-duplicate-event-ids") {
+    let id = if server.fault(Fault::SseDuplicateEventIds) {
         "id: 1\n"
     } else {
         ""
     };
-    let data_end = if server.fault("sse-crlf-mixed") { "\r\n" } else { "\n" };
+    let data_end = if server.fault(Fault::SseCrlfMixed) {
+        "\r\n"
+    } else {
+        "\n"
+    };
     Bytes::from(format!("{id}event: {name}\ndata: {message}{data_end}\n"))
 }
 
 /// A JSON-RPC response (or error response) object.
 pub(crate) fn response_message(server: &Server, id: &Value, outcome: Result<Value, Value>) -> Value {
-    let id = if server.fault("wrong-response-id") {
+    let id = if server.fault(Fault::WrongResponseId) {
         match id.as_i64() {
             Some(n) => json!(n + 1),
             None => json!(format!("{}-wrong", id.as_str().unwrap_or(""))),
@@ -79,7 +84,7 @@ pub(crate) fn response_type(server: &Server) -> &'static str {
 }
 
 pub(crate) fn json_response(server: &Server, status: StatusCode, body: &Value) -> Response {
-    let content_type = if server.fault("wrong-content-type") {
+    let content_type = if server.fault(Fault::WrongContentType) {
         "text/plain"
     } else {
         "application/json"
@@ -97,7 +102,7 @@ where
     F: FnOnce(Emitter) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Value, Value>> + Send + 'static,
 {
-    if server.fault("slow-mcp") {
+    if server.fault(Fault::SlowMcp) {
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
     if !as_sse {
@@ -111,19 +116,19 @@ where
     let task_server = server.clone();
     tokio::spawn(async move {
         let server = task_server;
-        if server.fault("sse-invalid-utf8") {
+        if server.fault(Fault::SseInvalidUtf8) {
             let _ = tx.send(Bytes::from_static(b": \xff\xfe not utf-8\n\n"));
         }
-        if server.fault("sse-bad-retry") {
+        if server.fault(Fault::SseBadRetry) {
             let _ = tx.send(Bytes::from_static(b"retry: soon\n\n"));
         }
-        if server.fault("sse-non-json-data") {
+        if server.fault(Fault::SseNonJsonData) {
             let _ = tx.send(Bytes::from_static(b"event: message\ndata: hello\n\n"));
         }
-        if server.fault("sse-server-request") {
+        if server.fault(Fault::SseServerRequest) {
             emitter.send(&json!({ "jsonrpc": "2.0", "id": "server-1", "method": "ping" }));
         }
-        if server.fault("sse-duplicate-event-ids") {
+        if server.fault(Fault::SseDuplicateEventIds) {
             emitter.notify("notifications/message", json!({ "level": "debug", "data": "started" }));
         }
         let work = work(emitter.clone());
@@ -135,7 +140,7 @@ where
             tokio::select! {
                 outcome = &mut work => break outcome,
                 _ = keepalive.tick() => {
-                    if !server.fault("no-keepalive") {
+                    if !server.fault(Fault::NoKeepalive) {
                         let _ = tx.send(Bytes::from_static(b": keep-alive\n\n"));
                     }
                 }
@@ -145,14 +150,14 @@ where
         };
         let response = response_message(&server, &id, outcome);
         let mut framed = event(&server, &response);
-        if server.fault("sse-unterminated-event") {
+        if server.fault(Fault::SseUnterminatedEvent) {
             framed.truncate(framed.len() - 1);
         }
         let _ = tx.send(framed.clone());
-        if server.fault("sse-duplicate-response") {
+        if server.fault(Fault::SseDuplicateResponse) {
             let _ = tx.send(framed);
         }
-        if server.fault("sse-linger") {
+        if server.fault(Fault::SseLinger) {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
@@ -160,10 +165,10 @@ where
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-    if server.fault("wrong-content-type") {
+    if server.fault(Fault::WrongContentType) {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     }
-    if !server.fault("sse-no-cache-headers") {
+    if !server.fault(Fault::SseNoCacheHeaders) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     }

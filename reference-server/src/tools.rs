@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::Fault;
 use crate::Server;
-use crate::http::{code, rpc_error};
 use crate::ping::Health;
+use crate::reply::{code, rpc_error};
 use crate::sse::Emitter;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,7 +54,7 @@ impl Call {
     }
 
     fn log(&self, level: &str, data: &str) {
-        let allowed = self.era == Era::Legacy || self.log_level.is_some() || self.server.fault("log-without-level");
+        let allowed = self.era == Era::Legacy || self.log_level.is_some() || self.server.fault(Fault::LogWithoutLevel);
         if allowed {
             self.emit.notify(
                 "notifications/message",
@@ -71,7 +72,7 @@ pub(crate) fn capabilities(server: &Server) -> Value {
         "logging": {},
         "completions": {},
     });
-    if server.fault("undeclared-prompts-served") {
+    if server.fault(Fault::UndeclaredPromptsServed) {
         capabilities.as_object_mut().map(|c| c.remove("prompts"));
     }
     capabilities
@@ -94,7 +95,7 @@ pub(crate) async fn dispatch(call: Call) -> Result<Value, Value> {
         "resources/read" => {
             let uri = call.params.get("uri").and_then(Value::as_str).unwrap_or("");
             match read_resource(uri) {
-                Some(_) if server.fault("resource-read-broken") => Ok(json!({ "contents": [] })),
+                Some(_) if server.fault(Fault::ResourceReadBroken) => Ok(json!({ "contents": [] })),
                 Some(contents) => Ok(json!({ "contents": [contents] })),
                 None => invalid(format!("Resource not found: `{uri}`")),
             }
@@ -105,7 +106,7 @@ pub(crate) async fn dispatch(call: Call) -> Result<Value, Value> {
             let arguments = call.params.get("arguments").cloned().unwrap_or(json!({}));
             match get_prompt(name, &arguments) {
                 Ok(mut result) => {
-                    if server.fault("prompt-get-broken") {
+                    if server.fault(Fault::PromptGetBroken) {
                         result["messages"][0].as_object_mut().map(|m| m.remove("role"));
                     }
                     Ok(result)
@@ -114,7 +115,7 @@ pub(crate) async fn dispatch(call: Call) -> Result<Value, Value> {
             }
         }
         "completion/complete" => complete(&server, &call.params),
-        _ if server.fault("unknown-method-empty-result") => Ok(json!({})),
+        _ if server.fault(Fault::UnknownMethodEmptyResult) => Ok(json!({})),
         method => Err(rpc_error(
             &server,
             code::METHOD_NOT_FOUND,
@@ -134,7 +135,7 @@ pub(crate) fn set_level(server: &Server, params: &Value) -> Result<Value, Value>
         "alert",
         "emergency",
     ];
-    if server.fault("set-level-broken") {
+    if server.fault(Fault::SetLevelBroken) {
         return Err(rpc_error(server, code::INTERNAL_ERROR, "logging is broken"));
     }
     match params.get("level").and_then(Value::as_str) {
@@ -207,10 +208,10 @@ fn tool_list(server: &Server) -> Vec<Value> {
             }),
         ),
     ];
-    if server.fault("duplicate-tool-names") {
+    if server.fault(Fault::DuplicateToolNames) {
         tools.push(tools[0].clone());
     }
-    if server.fault("tools-missing-input-schema") {
+    if server.fault(Fault::ToolsMissingInputSchema) {
         for tool in &mut tools {
             tool.as_object_mut().map(|t| t.remove("inputSchema"));
         }
@@ -220,7 +221,7 @@ fn tool_list(server: &Server) -> Vec<Value> {
 
 fn list_tools(server: &Server, params: &Value) -> Result<Value, Value> {
     let cursor = params.get("cursor");
-    if server.fault("pagination-loop") {
+    if server.fault(Fault::PaginationLoop) {
         return Ok(json!({ "tools": tool_list(server), "nextCursor": "again" }));
     }
     // Everything fits on one page, so no cursor this server handed out can exist.
@@ -260,7 +261,7 @@ async fn call_tool(call: Call) -> Result<Value, Value> {
                 return bad_arguments("`a` and `b` must be numbers");
             };
             let sum = a + b;
-            let structured = if server.fault("structured-content-mismatch") {
+            let structured = if server.fault(Fault::StructuredContentMismatch) {
                 json!({ "sum": sum.to_string() })
             } else {
                 json!({ "sum": sum })
@@ -322,7 +323,7 @@ async fn call_tool(call: Call) -> Result<Value, Value> {
             "isError": true,
         })),
         "json_schema_2020_12_tool" => tool_result(vec![text(format!("arguments: {}", call.params["arguments"]))]),
-        _ if server.fault("unknown-tool-success") => tool_result(vec![text("done")]),
+        _ if server.fault(Fault::UnknownToolSuccess) => tool_result(vec![text("done")]),
         _ => Err(rpc_error(
             &server,
             code::INVALID_PARAMS,
@@ -337,7 +338,7 @@ fn resources(server: &Server) -> Vec<Value> {
         json!({ "uri": "test://static-binary", "name": "static-binary", "description": "A static PNG image", "mimeType": "image/png" }),
         json!({ "uri": "test://watched-resource", "name": "watched-resource", "description": "A resource clients may watch", "mimeType": "text/plain" }),
     ];
-    if server.fault("resources-missing-uri") {
+    if server.fault(Fault::ResourcesMissingUri) {
         for resource in &mut list {
             resource.as_object_mut().map(|r| r.remove("uri"));
         }
@@ -376,7 +377,7 @@ fn prompts(server: &Server) -> Vec<Value> {
                 "arguments": [argument("resourceUri", "URI of the resource to embed")] }),
         json!({ "name": "test_prompt_with_image", "description": "A prompt with an image" }),
     ];
-    if server.fault("prompts-missing-name") {
+    if server.fault(Fault::PromptsMissingName) {
         for prompt in &mut list {
             prompt.as_object_mut().map(|p| p.remove("name"));
         }
@@ -432,7 +433,7 @@ fn complete(server: &Server, params: &Value) -> Result<Value, Value> {
         }
     };
     let values: Vec<&str> = candidates.iter().copied().filter(|c| c.starts_with(prefix)).collect();
-    if server.fault("completion-broken") {
+    if server.fault(Fault::CompletionBroken) {
         return Ok(json!({ "completion": {} }));
     }
     Ok(json!({ "completion": { "values": values, "total": values.len(), "hasMore": false } }))

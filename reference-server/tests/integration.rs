@@ -677,7 +677,7 @@ fn faults_parse_and_reject_typos() {
     assert!(Faults::parse(["no-ping", "slow-ping"]).is_ok());
     let error = Faults::parse(["no-pnig"]).unwrap_err();
     assert!(error.contains("unknown fault `no-pnig`"), "{error}");
-    let mut names: Vec<&str> = agentcore_mcp_reference::FAULTS.iter().map(|f| f.name).collect();
+    let mut names: Vec<&str> = agentcore_mcp_reference::FAULTS.iter().map(|f| f.name()).collect();
     names.sort();
     names.dedup();
     assert_eq!(

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::report::Format;
 use crate::target::container::{ContainerSpec, ImageSource};
-use crate::{Error, ExpectedFailures, Options, Profile, RunOptions, Target};
+use crate::{Error, ExpectedFailures, Options, Profile, RunOptions, Target, TlsOptions};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,9 +49,15 @@ pub enum ProfileArg {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// URL of a running server's MCP endpoint, e.g. http://127.0.0.1:8000/mcp.
+    /// URL of a running server's MCP endpoint, e.g. http://127.0.0.1:8000/mcp or https://….
     #[arg(long)]
     pub url: Option<String>,
+    /// PEM file of a private CA (or self-signed certificate) to trust for an https:// URL.
+    #[arg(long, value_name = "FILE", requires = "url")]
+    pub cacert: Option<PathBuf>,
+    /// Do not verify the https:// server's certificate (every report says so).
+    #[arg(long, requires = "url")]
+    pub insecure: bool,
     /// A locally built image (never pulled), run with port 8000 published.
     #[arg(long, value_name = "IMAGE[:TAG]", conflicts_with_all = ["url", "build"])]
     pub image: Option<String>,
@@ -202,6 +208,8 @@ pub struct Plan {
     pub options: RunOptions,
     pub format: Format,
     pub outputs: Vec<OutputFile>,
+    /// Draw a progress bar on stderr when the run takes longer than a second.
+    pub progress: bool,
 }
 
 impl Plan {
@@ -217,7 +225,7 @@ impl Plan {
         };
         let target = match (args.url, args.image.clone(), args.build.clone()) {
             (Some(url), _, _) => {
-                crate::wire::http::Endpoint::parse(&url).map_err(Error::Usage)?;
+                crate::target::parse_url(&url)?;
                 Target::Url(url)
             }
             (None, Some(image), _) => container(ImageSource::Local(image)),
@@ -245,6 +253,21 @@ impl Plan {
         };
         let headers = args.header.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?;
         let outputs = args.output.iter().map(|o| parse_output(o)).collect::<Result<_, _>>()?;
+        let ca_pem = match &args.cacert {
+            None => None,
+            Some(path) => {
+                let pem = std::fs::read(path).map_err(|e| Error::Usage(format!("--cacert {}: {e}", path.display())))?;
+                let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| Error::Usage(format!("--cacert {}: {e}", path.display())))?;
+                if certificates.is_empty() {
+                    return Err(Error::Usage(format!(
+                        "--cacert {}: no PEM certificate in the file",
+                        path.display()
+                    )));
+                }
+                Some(pem)
+            }
+        };
         if args.samples == 0 {
             return Err(Error::Usage("--samples must be at least 1".into()));
         }
@@ -268,13 +291,17 @@ impl Plan {
                     image_size_budget: args.image_size_budget_mb.saturating_mul(1000 * 1000),
                     cold_start_budget: args.cold_start_budget,
                 },
+                tls: TlsOptions {
+                    ca_pem,
+                    insecure: args.insecure,
+                },
                 only: args.only,
                 skip: args.skip,
                 expected,
-                progress: !args.quiet,
             },
             format: args.format,
             outputs,
+            progress: !args.quiet,
         })
     }
 }

@@ -21,24 +21,31 @@ pub struct ExpectedFailures {
 impl ExpectedFailures {
     /// Parses the file's text; unknown check ids and eras are usage errors (typos hide nothing).
     pub fn parse(text: &str, origin: &str) -> Result<ExpectedFailures, Error> {
-        let entries: BTreeMap<String, String> = if text.trim().is_empty() {
+        let written: BTreeMap<String, String> = if text.trim().is_empty() {
             BTreeMap::new()
         } else {
             serde_yaml::from_str(text)
                 .map_err(|e| Error::Usage(format!("{origin}: not a map of check id to reason: {e}")))?
         };
-        for key in entries.keys() {
+        let mut entries = BTreeMap::new();
+        for (key, reason) in written {
             let (id, era) = key
                 .split_once('@')
                 .map_or((key.as_str(), None), |(id, era)| (id, Some(era)));
-            if find(id).is_none() {
+            let Some(check) = find(id) else {
                 return Err(Error::Usage(format!("{origin}: unknown check id `{id}` (see `list`)")));
-            }
-            if era.is_some_and(|e| e != "legacy" && e != "modern") {
-                return Err(Error::Usage(format!(
-                    "{origin}: `{key}`: the era must be `legacy` or `modern`"
-                )));
-            }
+            };
+            // An old id (an alias) counts as the check it became.
+            let key = match era {
+                None => check.id.to_string(),
+                Some(era @ ("legacy" | "modern")) => format!("{}@{era}", check.id),
+                Some(_) => {
+                    return Err(Error::Usage(format!(
+                        "{origin}: `{key}`: the era must be `legacy` or `modern`"
+                    )));
+                }
+            };
+            entries.insert(key, reason);
         }
         Ok(ExpectedFailures { entries })
     }

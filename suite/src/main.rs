@@ -2,26 +2,40 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use agentcore_mcp_suite::cli::{Cli, Command, ListFormat, Plan};
-use agentcore_mcp_suite::{Error, checks, report, run};
+use agentcore_mcp_suite::{Error, Event, checks, report, run_checks};
 use clap::Parser;
 use serde_json::json;
 
 fn main() -> ExitCode {
+    // A panic is a suite bug: one line on stderr, no backtrace. Inside a check it becomes that
+    // check's `error` verdict and the run goes on.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("internal error{location}: {message}");
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::List { format } => list(format),
         Command::Explain { id } => explain(&id),
         Command::Check(args) => Plan::from_args(*args).and_then(check),
     };
-    match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    // Errors own their exit code: usage and setup 2, Ctrl-C 130.
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(e.exit_code())
+    })
 }
 
 fn check(plan: Plan) -> Result<ExitCode, Error> {
@@ -29,17 +43,20 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
         .enable_all()
         .build()
         .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+    let progress = Progress::new(plan.progress);
+    let observer = |event: Event<'_>| progress.on(event);
+    let catalog = checks::catalog();
     let report = runtime.block_on(async {
         tokio::select! {
-            report = run(&plan.target, &plan.options) => report.map(Some),
+            report = run_checks(&plan.target, &plan.options, &catalog, &observer) => report.map(Some),
             _ = tokio::signal::ctrl_c() => Ok(None),
         }
-    })?;
-    let Some(report) = report else {
+    });
+    progress.finish();
+    let Some(report) = report? else {
         // The run was dropped, which removes its container; make sure nothing of ours is left.
         let removed = runtime.block_on(remove_our_containers(&plan.target));
-        eprintln!("interrupted{removed}");
-        return Ok(ExitCode::from(130));
+        return Err(Error::Interrupted(format!("interrupted{removed}")));
     };
     for output in &plan.outputs {
         let text = report::render(&report, output.format, false);
@@ -53,6 +70,39 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The progress bar on stderr: only on a terminal, and only once a run takes over a second.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    shown_after: Option<Instant>,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Progress {
+        let bar = indicatif::ProgressBar::hidden();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} checking {pos}/{len} {wide_bar}") {
+            bar.set_style(style);
+        }
+        let shown_after = (enabled && std::io::stderr().is_terminal()).then(|| Instant::now() + Duration::from_secs(1));
+        Progress { bar, shown_after }
+    }
+
+    fn on(&self, event: Event<'_>) {
+        match event {
+            Event::Planned { jobs } => self.bar.set_length(jobs as u64),
+            Event::Started { .. } => {}
+            Event::Finished(_) => self.bar.inc(1),
+        }
+        if self.shown_after.is_some_and(|at| Instant::now() >= at) && self.bar.is_hidden() {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(120));
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 async fn remove_our_containers(target: &agentcore_mcp_suite::Target) -> String {
@@ -77,10 +127,11 @@ fn print(text: &str) {
 
 /// The reference-server faults that trip check `id`.
 fn faults_for(id: &str) -> Vec<&'static str> {
+    let id = checks::canonical_id(id);
     agentcore_mcp_reference::FAULTS
         .iter()
         .filter(|f| f.trips().any(|t| t == id))
-        .map(|f| f.name)
+        .map(|f| f.name())
         .collect()
 }
 
@@ -92,7 +143,7 @@ fn list(format: ListFormat) -> Result<ExitCode, Error> {
                 .iter()
                 .map(|c| {
                     json!({
-                        "id": c.id, "area": c.area(), "level": c.level, "scope": c.scope,
+                        "id": c.id, "area": c.area(), "level": c.level, "scope": c.scope, "needs": c.needs,
                         "source": c.source, "rule": c.rule, "faults": faults_for(c.id),
                     })
                 })

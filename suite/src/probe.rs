@@ -9,9 +9,11 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::wire::http::{Cut, Endpoint, HttpRequest, HttpResponse, Limits, WireError, exchange};
+use crate::secrets::{redact, redact_query};
+use crate::target::TargetFacts;
 use crate::wire::jsonrpc::{self, MODERN_VERSION};
 use crate::wire::sse::{SseParser, SseStream, excerpt};
+use crate::wire::transport::{Cut, HttpRequest, HttpResponse, Limits, Transport, WireError};
 
 /// The two ways of speaking MCP over streamable HTTP (its number indexes per-era caches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -109,9 +111,10 @@ pub struct Seen {
 }
 
 pub struct Probe {
-    pub endpoint: Endpoint,
-    /// The container under test, when the target is one (image.* and latency.cold-start read it).
-    pub container: Option<std::sync::Arc<crate::target::container::Container>>,
+    /// How requests reach the server; the probe never asks which kind it is.
+    pub transport: std::sync::Arc<dyn Transport>,
+    /// What the target told about itself: the MCP path, a label, container facts.
+    pub facts: TargetFacts,
     pub options: Options,
     pub discovery: Discovery,
     next_id: AtomicU64,
@@ -245,35 +248,11 @@ impl Reply {
     }
 }
 
-/// Header values that carry credentials never reach a report.
-pub fn redact(name: &str, value: &str) -> String {
-    const SECRET_NAMES: &[&str] = &["authorization", "cookie", "proxy-authorization"];
-    const SECRET_WORDS: &[&str] = &["token", "secret", "key", "signature", "password", "credential"];
-    let name = name.to_ascii_lowercase();
-    let secret = SECRET_NAMES.contains(&name.as_str()) || SECRET_WORDS.iter().any(|word| name.contains(word));
-    if secret { "[redacted]".into() } else { value.to_string() }
-}
-
-/// A path or URL with the values of secret-looking query parameters (`?token=…`) redacted.
-pub fn redact_query(url: &str) -> String {
-    let Some((base, query)) = url.split_once('?') else {
-        return url.to_string();
-    };
-    let pairs: Vec<String> = query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((name, value)) => format!("{name}={}", redact(name, value)),
-            None => pair.to_string(),
-        })
-        .collect();
-    format!("{base}?{}", pairs.join("&"))
-}
-
 impl Probe {
-    pub fn new(endpoint: Endpoint, options: Options) -> Probe {
+    pub fn new(transport: std::sync::Arc<dyn Transport>, facts: TargetFacts, options: Options) -> Probe {
         Probe {
-            endpoint,
-            container: None,
+            transport,
+            facts,
             options,
             discovery: Discovery::default(),
             next_id: AtomicU64::new(1),
@@ -301,7 +280,21 @@ impl Probe {
     }
 
     /// `send` with its own deadline: for streams that may stay open by design (GET).
+    /// A request the transport cannot send as asked is `WireError::Unobservable`.
     pub async fn send_for(&self, mut req: Req, timeout: Duration) -> Result<Reply, WireError> {
+        let asked = HttpRequest {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            headers: req.headers.clone(),
+            body: Vec::new(),
+        };
+        if let Some(lacking) = self.transport.observes().lacks_for(&asked, &self.facts.mcp_path) {
+            return Err(WireError::Unobservable(format!(
+                "the {} transport cannot {}",
+                self.transport.name(),
+                lacking.describe()
+            )));
+        }
         for (name, value) in &self.options.headers {
             req = req.header(name, value);
         }
@@ -314,20 +307,18 @@ impl Probe {
         let expected_id = req.expect.as_ref().map(|(id, _)| id.clone());
         let mut parser = SseParser::new();
         let mut done = false;
-        let http = exchange(
-            &self.endpoint,
-            &http_request,
-            self.limits(req.close_grace, timeout),
-            |chunk| {
-                // Only an SSE body can stay open after the response; a JSON body ends by itself.
-                if parser.feed(chunk) > 0 {
-                    let seen = parser_has_response(&parser, expected_id.as_ref());
-                    done = done || seen;
-                }
-                done
-            },
-        )
-        .await?;
+        let mut enough = |chunk: &[u8]| {
+            // Only an SSE body can stay open after the response; a JSON body ends by itself.
+            if parser.feed(chunk) > 0 {
+                let seen = parser_has_response(&parser, expected_id.as_ref());
+                done = done || seen;
+            }
+            done
+        };
+        let http = self
+            .transport
+            .exchange(&http_request, self.limits(req.close_grace, timeout), &mut enough)
+            .await?;
         let mut reply = Reply {
             request: req,
             sse: None,
@@ -354,7 +345,7 @@ impl Probe {
     }
 
     fn remember(&self, reply: &Reply) {
-        if reply.request.method != "POST" || reply.request.path != self.endpoint.path {
+        if reply.request.method != "POST" || reply.request.path != self.facts.mcp_path {
             return; // only MCP traffic is judged against the MCP schema
         }
         let version = reply
@@ -447,7 +438,7 @@ impl Cx {
 
     /// A POST to the MCP endpoint with the headers every client sends, body not yet set.
     pub fn post(&self) -> Req {
-        Req::new("POST", &self.probe.endpoint.path)
+        Req::new("POST", &self.probe.facts.mcp_path)
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
     }
@@ -496,5 +487,34 @@ impl Cx {
     pub async fn get(&self, path: &str) -> Result<Reply, WireError> {
         self.send(Req::new("GET", path).header("accept", "application/json"))
             .await
+    }
+
+    /// tools/list's first page for this era, fetched once. Empty without the tools capability.
+    pub async fn tools(&self) -> Result<Vec<Value>, WireError> {
+        if !self.declares("tools") {
+            return Ok(Vec::new());
+        }
+        let mut cache = self.probe.tools[self.era() as usize].lock().await;
+        if let Some(tools) = cache.as_ref() {
+            return Ok(tools.clone());
+        }
+        let reply = self.call("tools/list", json!({})).await?;
+        let tools = reply
+            .result()
+            .and_then(|r| r.get("tools"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        *cache = Some(tools.clone());
+        Ok(tools)
+    }
+
+    pub async fn tool_names(&self) -> Result<Vec<String>, WireError> {
+        Ok(self
+            .tools()
+            .await?
+            .iter()
+            .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
+            .collect())
     }
 }

@@ -9,7 +9,8 @@ use serde_json::Value;
 use super::util::{is_success, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Reply};
-use crate::wire::http::WireError;
+use crate::wire::transport::Capability;
+use crate::wire::transport::WireError;
 
 const TRANSPORT: &str = "MCP 2025-11-25 basic/transports.mdx#sending-messages-to-the-server";
 const RFC: &str = "HTTP RFC 9110 §12.5.1 (Accept)";
@@ -20,6 +21,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: TRANSPORT,
         rule: "`Accept: application/json, text/event-stream` (what clients MUST send) is served with 2xx",
         run: check_fn!(both),
@@ -29,6 +31,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: RFC,
         rule: "`Accept: application/json` gets 406 or 2xx application/json, never an SSE body the client cannot read",
         run: check_fn!(json_only),
@@ -38,6 +41,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: RFC,
         rule: "`Accept: text/event-stream` gets 406 or 2xx SSE, not JSON",
         run: check_fn!(sse_only),
@@ -47,6 +51,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[Capability::AnyHeader],
         source: RFC,
         rule: "a request without Accept (any type acceptable) is served",
         run: check_fn!(missing),
@@ -56,6 +61,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: RFC,
         rule: "`Accept: */*` is served",
         run: check_fn!(wildcard),
@@ -65,6 +71,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "JSONRPC 2.0 §5 (response id); MCP 2025-11-25 basic/transports.mdx",
         rule: "a 406 has an empty body or a JSON-RPC error whose id is null or the request's",
         run: check_fn!(shape_406),

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use super::util::{has_result, is_success, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Era, Profile, Req};
-use crate::wire::http::{Cut, WireError};
 use crate::wire::jsonrpc;
+use crate::wire::transport::Capability;
+use crate::wire::transport::{Cut, WireError};
 
 /// Just over the 4 MiB request limit the SDKs default to.
 const OVERSIZE: usize = 4 * 1024 * 1024 + 64 * 1024;
@@ -22,6 +23,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "AGENTCORE runtime-mcp-protocol-contract.html (POST /mcp on 0.0.0.0:8000)",
         rule: "POST to the MCP path (default /mcp) answers a JSON-RPC request",
         run: check_fn!(endpoint_mcp),
@@ -31,6 +33,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[Capability::AnyHeader],
         source: "AGENTCORE hazard (proxied Host); rmcp ≥ 1.4 and the Python SDK on loopback check Host",
         rule: "a request whose Host is not loopback (a proxied one) is served",
         run: check_fn!(any_host),
@@ -40,6 +43,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: TRANSPORT,
         rule: "an accepted notification gets 202 Accepted with no body",
         run: check_fn!(notification_202),
@@ -49,6 +53,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: TRANSPORT,
         rule: "a request's 2xx response is application/json or text/event-stream",
         run: check_fn!(response_content_type),
@@ -58,6 +63,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[Capability::AnyMethodAndPath],
         source: "MCP 2025-11-25 basic/transports.mdx#listening-for-messages-from-the-server",
         rule: "GET answers an SSE stream or 405 (a stateless server should 405)",
         run: check_fn!(get),
@@ -67,6 +73,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/transports.mdx#protocol-version-header",
         rule: "an invalid MCP-Protocol-Version gets 400 (revisions from 2025-06-18)",
         run: check_fn!(protocol_version_invalid),
@@ -76,6 +83,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/transports.mdx#protocol-version-header",
         rule: "a request without MCP-Protocol-Version is served (assumed 2025-03-26)",
         run: check_fn!(protocol_version_missing),
@@ -85,6 +93,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[Capability::AnyHeader],
         source: "MCP 2025-11-25 basic/transports.mdx#security-warning",
         rule: "a present, invalid Origin gets 403 (any 4xx before 2025-11-25); warn-level under the agentcore profile",
         run: check_fn!(origin_invalid),
@@ -94,6 +103,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: TRANSPORT,
         rule: "invalid JSON gets an HTTP error status (4xx), never a success result",
         run: check_fn!(malformed_json),
@@ -103,6 +113,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "HTTP RFC 9110 §15.5.16 (415); CORS-simple text/plain requests skip preflight",
         rule: "a body labelled text/plain gets 4xx, not a result",
         run: check_fn!(bad_content_type),
@@ -112,6 +123,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-03-26 basic/index.mdx#batching (MUST receive); removed in 2025-06-18",
         rule: "batches are answered under 2025-03-26 and refused (4xx) under later revisions",
         run: check_fn!(batch),
@@ -121,6 +133,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "HTTP RFC 9110 §15.5.14 (413); SDK default limit 4 MiB",
         rule: "a body over 4 MiB (the SDKs' default limit) gets 413 (or another 4xx) and the server stays healthy",
         run: check_fn!(oversize),
@@ -133,12 +146,12 @@ async fn endpoint_mcp(cx: &Cx) -> Result<Outcome, WireError> {
         Outcome::pass(format!(
             "{} answered on {}",
             status_line(&reply),
-            cx.probe.endpoint.path
+            cx.probe.facts.mcp_path
         ))
     } else {
         Outcome::fail(format!(
             "POST {} got {} with no JSON-RPC response",
-            cx.probe.endpoint.path,
+            cx.probe.facts.mcp_path,
             status_line(&reply)
         ))
         .with(reply.evidence())
@@ -195,7 +208,7 @@ async fn response_content_type(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn get(cx: &Cx) -> Result<Outcome, WireError> {
-    let mut req = Req::new("GET", &cx.probe.endpoint.path)
+    let mut req = Req::new("GET", &cx.probe.facts.mcp_path)
         .header("accept", "text/event-stream")
         .header("mcp-protocol-version", &cx.version());
     // A GET stream may legitimately stay open: watch it for a second, then let go.

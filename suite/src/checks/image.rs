@@ -4,12 +4,10 @@
 
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::Cx;
-use crate::target::container::Container;
-use crate::wire::http::WireError;
+use crate::target::container::ContainerFacts;
+use crate::wire::transport::WireError;
 
 const CONTRACT: &str = "AGENTCORE runtime-mcp-protocol-contract.html (ARM64 container, 0.0.0.0:8000)";
-/// AgentCore's runtime initialization limit ("initialization completes in 60s").
-pub const INIT_LIMIT_SECS: u64 = 60;
 /// AgentCore's image size quota (the older quota was 1 GB; the current one is 2 GB).
 const SIZE_LIMIT: u64 = 2 * 1000 * 1000 * 1000;
 
@@ -19,6 +17,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[],
         source: CONTRACT,
         rule: "the image is linux/arm64 (fails with --deploy, warns otherwise)",
         run: check_fn!(arch),
@@ -28,6 +27,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[],
         source: "AGENTCORE runtime initialization limit (60 s)",
         rule: "the container runs and answers MCP within 60 s (or --startup-timeout)",
         run: check_fn!(starts),
@@ -37,6 +37,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[],
         source: CONTRACT,
         rule: "the server answers through the published port 8000, i.e. it binds 0.0.0.0:8000",
         run: check_fn!(port_8000),
@@ -46,6 +47,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[],
         source: "AGENTCORE quotas (image size 2 GB; 1 GB before)",
         rule: "the image is under 2 GB (fail) and under --image-size-budget (warn)",
         run: check_fn!(size),
@@ -55,6 +57,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[],
         source: "container hardening practice (CIS Docker 4.1)",
         rule: "the image runs as a non-root user",
         run: check_fn!(non_root),
@@ -64,16 +67,18 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Final,
+        needs: &[],
         source: "Docker stop semantics: SIGKILL 10 s after SIGTERM",
         rule: "the container stops within 10 s of SIGTERM",
         run: check_fn!(sigterm),
     },
 ];
 
-fn container(cx: &Cx) -> Result<&Container, Outcome> {
+fn container(cx: &Cx) -> Result<&ContainerFacts, Outcome> {
     cx.probe
+        .facts
         .container
-        .as_deref()
+        .as_ref()
         .ok_or_else(|| Outcome::skip("the target is not a container (use --image or --build)"))
 }
 
@@ -101,7 +106,7 @@ async fn starts(cx: &Cx) -> Result<Outcome, WireError> {
     };
     let ms = |d: std::time::Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
     Ok(match (&c.ready, c.start.mcp) {
-        (Ok(()), Some(took)) if took.as_secs() < INIT_LIMIT_SECS => Outcome::pass(format!(
+        (Ok(()), Some(took)) if took.as_secs() < super::util::INIT_LIMIT_SECS => Outcome::pass(format!(
             "running after {}, first MCP answer {} after create",
             ms(c.start.running),
             ms(took)
@@ -112,11 +117,8 @@ async fn starts(cx: &Cx) -> Result<Outcome, WireError> {
         )),
         _ => {
             let why = c.ready.clone().err().unwrap_or_else(|| "no MCP answer".into());
-            let logs = c.logs().await;
-            Outcome::fail(format!("the container never answered: {why}")).with(format!(
-                "container output: {}",
-                if logs.is_empty() { "(none)".into() } else { logs }
-            ))
+            let logs = if c.logs.is_empty() { "(none)" } else { c.logs.as_str() };
+            Outcome::fail(format!("the container never answered: {why}")).with(format!("container output: {logs}"))
         }
     })
 }
@@ -127,10 +129,7 @@ async fn port_8000(cx: &Cx) -> Result<Outcome, WireError> {
         Err(skip) => return Ok(skip),
     };
     Ok(match &c.ready {
-        Ok(()) => Outcome::pass(format!(
-            "answered through 127.0.0.1:{} → container port 8000",
-            c.endpoint.port
-        )),
+        Ok(()) => Outcome::pass(format!("answered through 127.0.0.1:{} → container port 8000", c.port)),
         Err(why) if why.contains("exited") => {
             Outcome::skip("the container exited before it could be reached; see image.starts")
         }
@@ -185,7 +184,12 @@ async fn sigterm(cx: &Cx) -> Result<Outcome, WireError> {
         Ok(c) => c,
         Err(skip) => return Ok(skip),
     };
-    Ok(match c.sigterm().await {
+    let Some(result) = c.sigterm.get() else {
+        return Ok(Outcome::skip(
+            "the run did not send SIGTERM (the container was already gone)",
+        ));
+    };
+    Ok(match result.clone() {
         Err(why) => Outcome::skip(format!("cannot send SIGTERM: {why}")),
         Ok(took) if took.as_secs() < 10 => {
             Outcome::pass(format!("stopped {:.0} ms after SIGTERM", took.as_secs_f64() * 1000.0))

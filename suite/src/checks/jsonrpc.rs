@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use super::util::{has_result, short, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Era};
-use crate::wire::http::WireError;
 use crate::wire::jsonrpc;
+use crate::wire::transport::WireError;
 
 const JSONRPC: &str = "JSONRPC 2.0 §5 (Response object), §5.1 (Error object)";
 
@@ -17,6 +17,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: JSONRPC,
         rule: "invalid JSON gets no result; a JSON-RPC error body, if any, has code -32700 and id null",
         run: check_fn!(parse_error),
@@ -26,6 +27,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: JSONRPC,
         rule: "a request object without `method` gets no result; an error body, if any, has code -32600",
         run: check_fn!(invalid_request),
@@ -35,6 +37,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: JSONRPC,
         rule: "an unknown method gets error -32601, never a result",
         run: check_fn!(method_not_found),
@@ -44,6 +47,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: JSONRPC,
         rule: "the response id equals the request id, for number and string ids",
         run: check_fn!(id_echo),
@@ -53,6 +57,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/index.mdx#requests (ids MUST NOT be null)",
         rule: "a request with `id: null` is not served",
         run: check_fn!(null_id_rejected),
@@ -62,6 +67,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: JSONRPC,
         rule: "every error object has an integer `code` and a string `message`",
         run: check_fn!(error_shape),

@@ -4,12 +4,14 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Req};
-use crate::wire::http::WireError;
+use crate::stats::percentile;
 use crate::wire::jsonrpc;
+use crate::wire::transport::Capability;
+use crate::wire::transport::WireError;
 
 const SOURCE: &str = "AGENTCORE latency budget (configurable: --latency-budget, --samples)";
 
@@ -19,6 +21,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Alone,
+        needs: &[Capability::Ping],
         source: SOURCE,
         rule: "GET /ping p99 within the latency budget",
         run: check_fn!(ping),
@@ -28,6 +31,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[],
         source: "AGENTCORE runtime initialization limit (60 s); budget --cold-start-budget",
         rule: "container create → running → first /ping 200 → first MCP answer: fail over 60 s, warn over the budget",
         run: check_fn!(cold_start),
@@ -37,6 +41,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Legacy,
         phase: Phase::Alone,
+        needs: &[],
         source: SOURCE,
         rule: "initialize p99 within the latency budget",
         run: check_fn!(initialize),
@@ -46,6 +51,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Modern,
         phase: Phase::Alone,
+        needs: &[],
         source: SOURCE,
         rule: "server/discover p99 within the latency budget",
         run: check_fn!(discover),
@@ -55,6 +61,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Alone,
+        needs: &[],
         source: SOURCE,
         rule: "tools/list p99 within the latency budget",
         run: check_fn!(tools_list),
@@ -64,27 +71,19 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Alone,
+        needs: &[],
         source: SOURCE,
         rule: "tools/call of an argument-free tool p99 within the latency budget",
         run: check_fn!(tools_call),
     },
 ];
 
-/// Nearest-rank percentile of sorted samples.
-pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
 /// Sends `make()` N times and judges the p99 against the budget; over it is a `level` violation.
-pub async fn measure(cx: &Cx, what: &str, level: Level, make: impl Fn() -> Req) -> Result<Outcome, WireError> {
+async fn measure(cx: &Cx, what: &str, level: Level, make: impl Fn() -> Req) -> Result<Outcome, WireError> {
     let (numbers, p99) = match sample(cx, what, make).await? {
         Ok(measured) => measured,
         Err(unanswered) => return Ok(unanswered),
@@ -139,14 +138,20 @@ async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
             probe.status()
         )));
     }
-    measure(cx, "GET /ping", Level::Should, || {
+    // --require-ping makes every /ping rule binding, its latency too.
+    let level = if cx.options().require_ping {
+        Level::Must
+    } else {
+        Level::Should
+    };
+    measure(cx, "GET /ping", level, || {
         Req::new("GET", "/ping").header("accept", "application/json")
     })
     .await
 }
 
 async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
-    let Some(container) = cx.probe.container.as_deref() else {
+    let Some(container) = cx.probe.facts.container.as_ref() else {
         return Ok(Outcome::skip("the target is not a container (use --image or --build)"));
     };
     if container.ready.is_err() {
@@ -187,7 +192,7 @@ async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
 
 /// Judges the slowest first MCP answer: AgentCore's limit fails, the budget warns.
 fn judge_cold_start(numbers: String, worst: Duration, budget: Duration) -> Outcome {
-    if worst.as_secs() >= super::image::INIT_LIMIT_SECS {
+    if worst.as_secs() >= super::util::INIT_LIMIT_SECS {
         Outcome::fail(format!("{numbers}: over AgentCore's 60 s initialization limit"))
     } else if worst > budget {
         Outcome::warn(format!("{numbers}: over the {} ms budget", budget.as_millis()))
@@ -221,10 +226,10 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.declares("tools") {
         return Ok(Outcome::skip("the server declares no tools capability"));
     }
-    let tools = super::features::list_tools(cx).await?;
+    let tools = cx.tools().await?;
     let Some(name) = tools
         .iter()
-        .find(|t| super::features::is_argument_free(t) && is_quick(t))
+        .find(|t| super::util::is_argument_free(t) && super::util::is_quick(t))
         .and_then(|t| t["name"].as_str())
     else {
         return Ok(Outcome::skip("no argument-free tool to call"));
@@ -234,12 +239,6 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         cx.standard("tools/call", json!({ "name": name, "arguments": {} }))
     })
     .await
-}
-
-/// Tools made to take long are not latency samples.
-pub fn is_quick(tool: &Value) -> bool {
-    let name = tool["name"].as_str().unwrap_or("");
-    !(name == "slow" || name.contains("progress") || name.contains("logging") || name.contains("sleep"))
 }
 
 #[cfg(test)]
@@ -253,14 +252,5 @@ mod tests {
         assert_eq!(judge(1), crate::checks::Verdict::Pass);
         assert_eq!(judge(6), crate::checks::Verdict::Warn);
         assert_eq!(judge(61), crate::checks::Verdict::Fail);
-    }
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        assert_eq!(percentile(&samples, 0.5), Duration::from_millis(50));
-        assert_eq!(percentile(&samples, 0.99), Duration::from_millis(99));
-        assert_eq!(percentile(&samples[..1], 0.99), Duration::from_millis(1));
-        assert_eq!(percentile(&[], 0.5), Duration::ZERO);
     }
 }

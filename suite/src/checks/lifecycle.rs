@@ -5,8 +5,8 @@ use serde_json::{Value, json};
 use super::util::{short, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::Cx;
-use crate::wire::http::WireError;
 use crate::wire::jsonrpc::{self, LEGACY_VERSIONS};
+use crate::wire::transport::WireError;
 
 const LIFECYCLE: &str = "MCP 2025-11-25 basic/lifecycle.mdx#initialization";
 
@@ -16,6 +16,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: LIFECYCLE,
         rule: "initialize answers protocolVersion, capabilities and serverInfo {name, version}",
         run: check_fn!(initialize),
@@ -25,6 +26,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/lifecycle.mdx#version-negotiation",
         rule: "initialize echoes every requested version the server serves (it accepts that MCP-Protocol-Version)",
         run: check_fn!(version_supported),
@@ -34,6 +36,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/lifecycle.mdx#version-negotiation",
         rule: "initialize with an unknown version answers a version the server supports, never the unknown one",
         run: check_fn!(version_unknown),
@@ -43,6 +46,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/utilities/ping.mdx",
         rule: "ping answers an empty result `{}` (AgentCore's health probe is a ping)",
         run: check_fn!(ping),

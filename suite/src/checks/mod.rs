@@ -7,20 +7,25 @@ use std::pin::Pin;
 use serde::Serialize;
 
 use crate::probe::Cx;
-use crate::wire::http::WireError;
+use crate::wire::transport::{Capability, WireError};
 
 mod accept;
-mod features;
-mod health;
+mod capabilities;
+mod completion;
 mod http;
 mod image;
 mod jsonrpc;
 mod latency;
 mod lifecycle;
+mod logging;
 mod modern;
+mod ping;
+mod prompts;
+mod resources;
 mod schema;
 mod session;
 mod sse;
+mod tools;
 
 /// What a check concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -89,6 +94,8 @@ pub struct Check {
     pub level: Level,
     pub scope: Scope,
     pub phase: Phase,
+    /// What the transport must be able to do; a transport that cannot is a skip with the reason.
+    pub needs: &'static [Capability],
     /// Where the rule comes from: `MCP 2025-11-25 basic/transports.mdx#…`, `AGENTCORE …`, …
     pub source: &'static str,
     pub rule: &'static str,
@@ -96,13 +103,9 @@ pub struct Check {
 }
 
 impl Check {
-    /// The area (and the file under checks/) the check belongs to.
+    /// The area: the id's prefix, and the file under checks/ that holds the check.
     pub fn area(&self) -> &'static str {
-        match self.id.split('.').next().unwrap_or(self.id) {
-            "tools" | "resources" | "prompts" | "logging" | "completion" | "capabilities" => "features",
-            "ping" => "health",
-            area => area,
-        }
+        self.id.split('.').next().unwrap_or(self.id)
     }
 }
 
@@ -164,7 +167,7 @@ pub(crate) use check_fn;
 /// Every check, in report order.
 pub fn catalog() -> Vec<&'static Check> {
     [
-        health::CHECKS,
+        ping::CHECKS,
         accept::CHECKS,
         session::CHECKS,
         sse::CHECKS,
@@ -173,7 +176,12 @@ pub fn catalog() -> Vec<&'static Check> {
         lifecycle::CHECKS,
         jsonrpc::CHECKS,
         modern::CHECKS,
-        features::CHECKS,
+        tools::CHECKS,
+        resources::CHECKS,
+        prompts::CHECKS,
+        logging::CHECKS,
+        completion::CHECKS,
+        capabilities::CHECKS,
         schema::CHECKS,
         image::CHECKS,
     ]
@@ -182,15 +190,30 @@ pub fn catalog() -> Vec<&'static Check> {
     .collect()
 }
 
+/// Ids that moved, and where they went: old names still work in expected-failures files,
+/// `--only`, `--skip` and `explain`.
+const ALIASES: &[(&str, &str)] = &[("ping.latency", "latency.ping")];
+
+/// The current id for `id` (itself unless it is an old alias).
+pub fn canonical_id(id: &str) -> &str {
+    ALIASES.iter().find(|(old, _)| *old == id).map_or(id, |(_, new)| new)
+}
+
 pub fn find(id: &str) -> Option<&'static Check> {
+    let id = canonical_id(id);
     catalog().into_iter().find(|c| c.id == id)
 }
 
 /// Shared helpers for checks.
 pub(crate) mod util {
-    use serde_json::Value;
+    use serde_json::{Value, json};
 
-    use crate::probe::Reply;
+    use super::Outcome;
+    use crate::probe::{Cx, Reply};
+    use crate::wire::transport::WireError;
+
+    /// AgentCore's runtime initialization limit ("initialization completes in 60s").
+    pub const INIT_LIMIT_SECS: u64 = 60;
 
     /// "HTTP 200 text/event-stream" style summary.
     pub fn status_line(reply: &Reply) -> String {
@@ -212,5 +235,32 @@ pub(crate) mod util {
 
     pub fn short(value: &Value) -> String {
         crate::wire::sse::excerpt(&value.to_string(), 160)
+    }
+
+    pub fn skip_undeclared(capability: &str) -> Outcome {
+        Outcome::skip(format!("the server does not declare the `{capability}` capability"))
+    }
+
+    /// `method`'s result array `field` (None when absent), with the reply for evidence.
+    pub async fn list_of(cx: &Cx, method: &str, field: &str) -> Result<(Option<Vec<Value>>, Reply), WireError> {
+        let reply = cx.call(method, json!({})).await?;
+        let items = reply
+            .result()
+            .and_then(|r| r.get(field))
+            .and_then(Value::as_array)
+            .cloned();
+        Ok((items, reply))
+    }
+
+    pub fn is_argument_free(tool: &Value) -> bool {
+        tool.pointer("/inputSchema/required")
+            .and_then(Value::as_array)
+            .is_none_or(|r| r.is_empty())
+    }
+
+    /// Tools made to take long are not latency samples.
+    pub fn is_quick(tool: &Value) -> bool {
+        let name = tool["name"].as_str().unwrap_or("");
+        !(name == "slow" || name.contains("progress") || name.contains("logging") || name.contains("sleep"))
     }
 }

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 use super::util::{short, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Reply, Req};
-use crate::wire::http::WireError;
 use crate::wire::jsonrpc::{self, META_SERVER_INFO, MODERN_VERSION};
+use crate::wire::transport::Capability;
+use crate::wire::transport::WireError;
 
 const HTTP: &str = "MCP 2026-07-28 basic/transports/streamable-http.mdx";
 const BASIC: &str = "MCP 2026-07-28 basic/index.mdx";
@@ -18,6 +19,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2026-07-28 server/discover.mdx; server/utilities/caching.mdx",
         rule: "server/discover answers supportedVersions, capabilities, resultType, ttlMs ≥ 0 and cacheScope",
         run: check_fn!(discover),
@@ -27,6 +29,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: BASIC,
         rule: "a request without the required `_meta` fields gets 400 with error -32602",
         run: check_fn!(meta_missing),
@@ -36,6 +39,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: HTTP,
         rule: "an unsupported version gets 400 with -32022 and data {supported, requested}",
         run: check_fn!(version_unsupported),
@@ -45,6 +49,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: HTTP,
         rule: "MCP-Protocol-Version, Mcp-Method or Mcp-Name disagreeing with the body gets 400 with -32020",
         run: check_fn!(header_mismatch),
@@ -54,6 +59,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: HTTP,
         rule: "an unknown method gets 404 with -32601",
         run: check_fn!(unknown_method),
@@ -63,6 +69,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2026-07-28 changelog.mdx (removed RPCs)",
         rule: "initialize, ping and logging/setLevel with a modern envelope get 404 with -32601",
         run: check_fn!(removed_methods),
@@ -72,6 +79,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: HTTP,
         rule: "an accepted notification gets 202 with no body (or a 4xx if refused)",
         run: check_fn!(notification_202),
@@ -81,6 +89,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: BASIC,
         rule: "every result carries `resultType`",
         run: check_fn!(result_type),
@@ -90,6 +99,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2026-07-28 server/utilities/caching.mdx",
         rule: "complete list and read results carry ttlMs ≥ 0 and cacheScope",
         run: check_fn!(cache_hints),
@@ -99,6 +109,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[Capability::AnyMethodAndPath],
         source: HTTP,
         rule: "GET and DELETE with the modern version get 405",
         run: check_fn!(get_delete_405),
@@ -108,6 +119,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: HTTP,
         rule: "Mcp-Session-Id is ignored: served, never echoed or minted",
         run: check_fn!(session_ignored),
@@ -117,6 +129,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: BASIC,
         rule: "error responses carry the request's id whenever it could be read",
         run: check_fn!(error_id_echo),
@@ -126,6 +139,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Modern,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2026-07-28 changelog.mdx (logLevel)",
         rule: "no notifications/message for a request without `_meta` logLevel",
         run: check_fn!(no_log_without_level),
@@ -281,7 +295,7 @@ async fn header_mismatch(cx: &Cx) -> Result<Outcome, WireError> {
         ),
     ];
     if cx.declares("tools") {
-        let tools = super::features::tool_names(cx).await?;
+        let tools = cx.tool_names().await?;
         if let Some(tool) = tools.first() {
             let call = cx.standard("tools/call", json!({ "name": tool, "arguments": {} }));
             cases.push((
@@ -433,7 +447,7 @@ async fn cache_hints(cx: &Cx) -> Result<Outcome, WireError> {
 
 async fn get_delete_405(cx: &Cx) -> Result<Outcome, WireError> {
     for method in ["GET", "DELETE"] {
-        let mut req = Req::new(method, &cx.probe.endpoint.path)
+        let mut req = Req::new(method, &cx.probe.facts.mcp_path)
             .header("accept", "application/json, text/event-stream")
             .header("mcp-protocol-version", MODERN_VERSION);
         req.expect = Some((json!("never"), String::new()));
@@ -494,7 +508,7 @@ async fn error_id_echo(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn no_log_without_level(cx: &Cx) -> Result<Outcome, WireError> {
-    let tools = super::features::tool_names(cx).await?;
+    let tools = cx.tool_names().await?;
     let Some(tool) = tools.iter().find(|t| t.contains("logging")) else {
         return Ok(Outcome::skip("no tool known to log (e.g. test_tool_with_logging)"));
     };

@@ -8,13 +8,14 @@ use serde_json::{Value, json};
 
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Era};
-use crate::wire::http::WireError;
+use crate::wire::transport::WireError;
 
 pub const CHECKS: &[Check] = &[Check {
     id: "schema.valid",
     level: Level::Must,
     scope: Scope::Server,
     phase: Phase::Last,
+    needs: &[],
     source: "MCP schema.json of each revision (official, in fixtures/schemas/)",
     rule: "every message received validates against the schema of its revision (envelope, and the result of known methods)",
     run: check_fn!(valid),

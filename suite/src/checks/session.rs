@@ -7,8 +7,9 @@ use serde_json::json;
 use super::util::{has_result, is_success, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Profile, Reply};
-use crate::wire::http::WireError;
 use crate::wire::jsonrpc;
+use crate::wire::transport::Capability;
+use crate::wire::transport::WireError;
 
 const AGENTCORE: &str = "AGENTCORE runtime-mcp-protocol-contract.html (session management)";
 const SESSIONS: &str = "MCP 2025-11-25 basic/transports.mdx#session-management";
@@ -21,6 +22,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: AGENTCORE,
         rule: "requests carrying a Mcp-Session-Id and runtime session id the server never minted (33, 64, 256 chars) are served",
         run: check_fn!(platform_headers_accepted),
@@ -30,6 +32,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: AGENTCORE,
         rule: "a stateless server serves tools/list with a fresh session id and no prior initialize",
         run: check_fn!(no_initialize_needed),
@@ -39,6 +42,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: SESSIONS,
         rule: "a minted Mcp-Session-Id contains only visible ASCII (0x21–0x7E)",
         run: check_fn!(id_visible_ascii),
@@ -48,6 +52,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: SESSIONS,
         rule: "(--profile mcp, servers that mint session ids) a request with a session id the server does not know gets 404",
         run: check_fn!(unknown_404),
@@ -57,6 +62,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[],
         source: SESSIONS,
         rule: "(--profile mcp) a server that requires a session id answers a request without one with 400",
         run: check_fn!(missing_400),
@@ -66,6 +72,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Legacy,
         phase: Phase::Together,
+        needs: &[Capability::AnyMethodAndPath],
         source: SESSIONS,
         rule: "DELETE on the MCP endpoint answers 2xx or 405",
         run: check_fn!(delete),
@@ -207,7 +214,7 @@ async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
 async fn delete(cx: &Cx) -> Result<Outcome, WireError> {
     let (minted, _) = minted_session(cx).await?;
     let mut req =
-        crate::probe::Req::new("DELETE", &cx.probe.endpoint.path).header("mcp-protocol-version", &cx.version());
+        crate::probe::Req::new("DELETE", &cx.probe.facts.mcp_path).header("mcp-protocol-version", &cx.version());
     if let Some(id) = &minted {
         req = req.header(SESSION_ID, id);
     }

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Era, Reply};
-use crate::wire::http::{Cut, WireError};
 use crate::wire::sse::{Finding, SseStream, jsonrpc_findings};
+use crate::wire::transport::Capability;
+use crate::wire::transport::{Cut, WireError};
 
 const WHATWG: &str = "WHATWG-SSE HTML §9.2.6 (event stream interpretation)";
 const TRANSPORT: &str = "MCP 2025-11-25 basic/transports.mdx#sending-messages-to-the-server";
@@ -20,6 +21,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/transports.mdx (JSON-RPC messages MUST be UTF-8); WHATWG-SSE §9.2.5",
         rule: "every SSE body is valid UTF-8",
         run: check_fn!(utf8),
@@ -29,6 +31,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: WHATWG,
         rule: "the last event ends with a blank line (clients discard an unterminated event, losing the response)",
         run: check_fn!(events_terminated),
@@ -38,6 +41,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: TRANSPORT,
         rule: "every non-empty `data` is one JSON-RPC message; empty data only in a priming event with an id",
         run: check_fn!(data_is_jsonrpc),
@@ -47,6 +51,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: TRANSPORT,
         rule: "the response to the request's id appears exactly once",
         run: check_fn!(response_once),
@@ -56,6 +61,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[Capability::RawBytes],
         source: TRANSPORT,
         rule: "the stream ends soon (within 1 s) after the response",
         run: check_fn!(closes_after_response),
@@ -65,6 +71,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (MUST NOT send independent requests); 2025-11-25 transports (SHOULD relate)",
         rule: "only notifications related to the request precede the response; no server-to-client requests in 2026-07-28",
         run: check_fn!(related_only),
@@ -74,6 +81,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2025-11-25 basic/transports.mdx#resumability-and-redelivery",
         rule: "event ids, if used, are unique",
         run: check_fn!(event_ids_unique),
@@ -83,6 +91,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: WHATWG,
         rule: "`retry` values are ASCII digits (others are ignored by clients)",
         run: check_fn!(retry_numeric),
@@ -92,6 +101,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: WHATWG,
         rule: "`event` is absent or `message` (EventSource-style clients drop other names)",
         run: check_fn!(event_name),
@@ -101,6 +111,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: WHATWG,
         rule: "one kind of line ending per stream (mixed endings trip hand-written parsers)",
         run: check_fn!(line_endings),
@@ -110,6 +121,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
+        needs: &[],
         source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (X-Accel-Buffering SHOULD); proxy buffering hazard",
         rule: "SSE responses carry `Cache-Control: no-cache` and `X-Accel-Buffering: no`",
         run: check_fn!(headers),
@@ -119,6 +131,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Alone,
+        needs: &[Capability::RawBytes],
         source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (keep-alive comments, every 15 s in the SDKs)",
         rule: "during a long request the stream is never silent longer than --keepalive-max-gap (needs --slow-checks)",
         run: check_fn!(keepalive),
@@ -134,7 +147,7 @@ async fn samples(cx: &Cx) -> Result<Vec<Reply>, WireError> {
     let mut requests = vec![cx.cheap()];
     if cx.declares("tools") {
         requests.push(cx.standard("tools/list", json!({})));
-        let tools = super::features::tool_names(cx).await?;
+        let tools = cx.tool_names().await?;
         let progress = json!({ "progressToken": "suite-progress" });
         // A tool that reports progress puts notifications on the stream; `slow` is the quickest.
         if tools.iter().any(|t| t == "slow") {
@@ -417,7 +430,7 @@ async fn keepalive(cx: &Cx) -> Result<Outcome, WireError> {
             "takes longer than the keep-alive gap; run with --slow-checks",
         ));
     }
-    if !super::features::tool_names(cx).await?.iter().any(|t| t == "slow") {
+    if !cx.tool_names().await?.iter().any(|t| t == "slow") {
         return Ok(Outcome::skip(
             "no `slow` tool to make a long request (the reference server has one)",
         ));

@@ -2,7 +2,7 @@
 //! the summary line last. Colour only on a terminal without NO_COLOR.
 
 use super::Report;
-use crate::checks::{Verdict, find};
+use crate::checks::Verdict;
 
 fn paint(text: &str, code: &str, color: bool) -> String {
     if color {
@@ -40,11 +40,13 @@ pub fn render(report: &Report, color: bool) -> String {
         };
         out.push_str(&format!("  {} era: {status}\n", era.era.name()));
     }
+    for note in &report.notes {
+        out.push_str(&format!("  {} {note}\n", paint("note:", "1;33", color)));
+    }
     let mut area = "";
     for result in &report.results {
-        let this_area = find(result.id).map(|c| c.area()).unwrap_or("other");
-        if this_area != area {
-            area = this_area;
+        if result.area != area {
+            area = result.area;
             out.push_str(&format!("\n{}\n", paint(area, "1", color)));
         }
         out.push_str(&format!(

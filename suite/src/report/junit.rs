@@ -4,13 +4,13 @@
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use super::Report;
-use crate::checks::{Verdict, find};
+use crate::checks::Verdict;
 
 pub fn render(report: &Report) -> String {
     let mut junit = JunitReport::new("agentcore-mcp-suite");
     let mut suites: Vec<TestSuite> = Vec::new();
     for result in &report.results {
-        let area = find(result.id).map(|c| c.area()).unwrap_or("other");
+        let area = result.area;
         let status = match (result.verdict, &result.expected) {
             (Verdict::Fail | Verdict::Error, Some(_)) | (Verdict::Pass | Verdict::Info | Verdict::Warn, _) => {
                 TestCaseStatus::success()
@@ -64,6 +64,11 @@ pub fn render(report: &Report) -> String {
             suite.add_test_case(TestCase::new(stale.as_str(), status));
         }
         suites.push(suite);
+    }
+    for suite in &mut suites {
+        for note in &report.notes {
+            suite.add_property(("note", note.as_str()));
+        }
     }
     junit.add_test_suites(suites);
     junit.set_time(report.duration_ms);

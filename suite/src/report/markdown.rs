@@ -16,6 +16,9 @@ pub fn render(report: &Report) -> String {
         report.profile.name(),
         report.duration_ms.as_secs_f64()
     );
+    for note in &report.notes {
+        out.push_str(&format!("> **Note:** {}\n\n", cell(note)));
+    }
     let notable: Vec<_> = report.results.iter().filter(|r| r.verdict != Verdict::Pass).collect();
     if !notable.is_empty() {
         out.push_str("| verdict | check | message | source |\n|---|---|---|---|\n");

@@ -16,6 +16,9 @@ pub struct Report {
     pub tool: Tool,
     pub target: String,
     pub profile: Profile,
+    /// What every reader must know about how the target was reached (e.g. `--insecure`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub eras: Vec<EraInfo>,
     #[serde(serialize_with = "millis")]
     pub duration_ms: Duration,
@@ -43,6 +46,9 @@ pub struct EraInfo {
 #[derive(Clone, Debug, Serialize)]
 pub struct CheckResult {
     pub id: &'static str,
+    /// The check's area (its id's prefix): how human and JUnit reports group results.
+    #[serde(skip)]
+    pub area: &'static str,
     pub era: Option<Era>,
     pub verdict: Verdict,
     pub level: Level,

@@ -19,7 +19,8 @@ use testcontainers::runners::{AsyncBuilder, AsyncRunner};
 use testcontainers::{ContainerAsync, GenericBuildableImage, GenericImage, ImageExt};
 
 use crate::Error;
-use crate::wire::http::{Endpoint, HttpRequest, Limits, exchange};
+use crate::wire::plain::PlainHttp;
+use crate::wire::transport::{HttpRequest, Limits, Transport};
 
 pub const PID_LABEL: &str = "agentcore-mcp-suite.pid";
 const PORT: u16 = 8000;
@@ -64,8 +65,9 @@ pub struct StartTimings {
     pub mcp: Option<Duration>,
 }
 
-/// A running (or failed) container of the image under test.
-pub struct Container {
+/// What the container target observed: plain data the image.* and latency.cold-start checks judge.
+#[derive(Clone, Debug)]
+pub struct ContainerFacts {
     pub image: ImageFacts,
     pub deploy: bool,
     pub startup_timeout: Duration,
@@ -73,13 +75,22 @@ pub struct Container {
     /// `Err(why)` when the container never answered: exited, or nothing on port 8000.
     pub ready: Result<(), String>,
     pub cold_starts: Vec<StartTimings>,
-    pub endpoint: Endpoint,
+    /// The host port that 8000 is published on.
+    pub port: u16,
+    /// The last lines the container printed, when it never answered.
+    pub logs: String,
+    /// How long the container took to stop after SIGTERM; set when the run sends it, last.
+    pub sigterm: std::sync::OnceLock<Result<Duration, String>>,
+}
+
+/// A running (or failed) container of the image under test.
+pub struct Container {
+    pub facts: ContainerFacts,
     /// Built by this run (`--build`): removed with the container.
     built: bool,
     docker: Docker,
     id: String,
     handle: tokio::sync::Mutex<Option<ContainerAsync<GenericImage>>>,
-    sigterm: tokio::sync::Mutex<Option<Result<Duration, String>>>,
 }
 
 fn docker_error(e: impl std::fmt::Display) -> Error {
@@ -215,23 +226,27 @@ impl ContainerSpec {
         }
         let (handle, started) = self.launch(&reference).await?;
         let (start, ready, port) = self.observe(&docker, &handle, started, timeout).await;
+        let logs = if ready.is_err() {
+            last_lines(&handle).await
+        } else {
+            String::new()
+        };
         Ok(Container {
-            image,
-            deploy: self.deploy,
-            startup_timeout: self.startup_timeout,
-            start,
-            ready,
-            cold_starts,
-            endpoint: Endpoint {
-                host: "127.0.0.1".into(),
+            facts: ContainerFacts {
+                image,
+                deploy: self.deploy,
+                startup_timeout: self.startup_timeout,
+                start,
+                ready,
+                cold_starts,
                 port,
-                path: "/mcp".into(),
+                logs,
+                sigterm: std::sync::OnceLock::new(),
             },
             built: matches!(self.image, ImageSource::Build { .. }),
             id: handle.id().to_string(),
             docker,
             handle: tokio::sync::Mutex::new(Some(handle)),
-            sigterm: tokio::sync::Mutex::new(None),
         })
     }
 
@@ -305,11 +320,7 @@ async fn wait_ready(
         running: started.elapsed(),
         ..StartTimings::default()
     };
-    let endpoint = Endpoint {
-        host: "127.0.0.1".into(),
-        port,
-        path: "/mcp".into(),
-    };
+    let server = PlainHttp::new("127.0.0.1", port);
     let limits = Limits {
         timeout: timeout.min(Duration::from_secs(2)),
         max_body_bytes: 1 << 20,
@@ -333,17 +344,17 @@ async fn wait_ready(
     let mut polls = 0u32;
     loop {
         if timings.ping.is_none()
-            && exchange(&endpoint, &ping, limits, |_| false)
+            && server
+                .exchange(&ping, limits, &mut |_| false)
                 .await
                 .is_ok_and(|r| r.status == 200)
         {
             timings.ping = Some(started.elapsed());
         }
-        let answered = exchange(&endpoint, &mcp, limits, |chunk| {
-            chunk.windows(8).any(|w| w == b"\"ready\"")
-        })
-        .await
-        .is_ok_and(|r| (200..300).contains(&r.status) && r.body.windows(8).any(|w| w == b"\"result\""));
+        let answered = server
+            .exchange(&mcp, limits, &mut |chunk| chunk.windows(8).any(|w| w == b"\"ready\""))
+            .await
+            .is_ok_and(|r| (200..300).contains(&r.status) && r.body.windows(8).any(|w| w == b"\"result\""));
         if answered {
             timings.mcp = Some(started.elapsed());
             return (timings, Ok(()));
@@ -386,33 +397,19 @@ async fn exited(docker: &Docker, id: &str) -> Option<String> {
     ))
 }
 
+/// The container's last output lines, for evidence.
+async fn last_lines(container: &ContainerAsync<GenericImage>) -> String {
+    let out = container.stdout_to_vec().await.unwrap_or_default();
+    let err = container.stderr_to_vec().await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&[out, err].concat()).into_owned();
+    let mut lines: Vec<&str> = text.lines().rev().take(5).collect();
+    lines.reverse();
+    lines.join(" | ")
+}
+
 impl Container {
-    /// The container's last output lines, for evidence.
-    pub async fn logs(&self) -> String {
-        let handle = self.handle.lock().await;
-        let Some(container) = handle.as_ref() else {
-            return String::new();
-        };
-        let out = container.stdout_to_vec().await.unwrap_or_default();
-        let err = container.stderr_to_vec().await.unwrap_or_default();
-        let text = String::from_utf8_lossy(&[out, err].concat()).into_owned();
-        let mut lines: Vec<&str> = text.lines().rev().take(5).collect();
-        lines.reverse();
-        lines.join(" | ")
-    }
-
-    /// Sends SIGTERM once and measures how long the container takes to stop (at most 10 s + 1).
+    /// Sends SIGTERM and measures how long the container takes to stop (at most 10 s + 1).
     pub async fn sigterm(&self) -> Result<Duration, String> {
-        let mut done = self.sigterm.lock().await;
-        if let Some(result) = done.as_ref() {
-            return result.clone();
-        }
-        let result = self.stop_with_sigterm().await;
-        *done = Some(result.clone());
-        result
-    }
-
-    async fn stop_with_sigterm(&self) -> Result<Duration, String> {
         if exited(&self.docker, &self.id).await.is_some() {
             return Err("the container is not running".into());
         }
@@ -439,7 +436,10 @@ impl Container {
         }
         if self.built {
             let force = RemoveImageOptionsBuilder::default().force(true).build();
-            let _ = self.docker.remove_image(&self.image.reference, Some(force), None).await;
+            let _ = self
+                .docker
+                .remove_image(&self.facts.image.reference, Some(force), None)
+                .await;
         }
     }
 }

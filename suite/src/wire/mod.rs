@@ -1,5 +1,8 @@
-//! The wire: raw HTTP exchanges, the strict SSE parser and JSON-RPC framing.
+//! The wire: transports (raw plain HTTP, HTTPS through reqwest) behind one seam, the strict SSE
+//! parser and JSON-RPC framing.
 
-pub mod http;
 pub mod jsonrpc;
+pub mod plain;
 pub mod sse;
+pub mod tls;
+pub mod transport;

@@ -44,8 +44,23 @@ fn exit_codes_pass_fail_usage() {
     for (args, says) in [
         (&["check", "--only", "no.such.check"][..], "matches no check"),
         (
-            &["check", "--url", "https://example.invalid/mcp"][..],
-            "https targets are not supported",
+            &["check", "--url", "ftp://127.0.0.1/mcp"][..],
+            "not an http:// or https:// URL",
+        ),
+        (&["check", "--url", "https://127.0.0.1:1/mcp"][..], "cannot reach"),
+        (
+            &["check", "--url", "http://127.0.0.1:1/mcp", "--insecure"][..],
+            "apply to https:// URLs only",
+        ),
+        (
+            &[
+                "check",
+                "--url",
+                "https://127.0.0.1:1/mcp",
+                "--cacert",
+                "/nonexistent.pem",
+            ][..],
+            "--cacert",
         ),
         (&["check", "--url", "http://127.0.0.1:1/mcp"][..], "cannot reach"),
         (&["check", "--reference-fault", "no-such-fault"][..], "unknown fault"),
@@ -173,7 +188,7 @@ fn secrets_never_reach_the_output() {
     );
     assert!(!all.contains("sekrit"), "{all}");
     assert_eq!(
-        agentcore_mcp_suite::probe::redact_query("http://h/mcp?api_key=sekrit&x=1&token=abc"),
+        agentcore_mcp_suite::secrets::redact_query("http://h/mcp?api_key=sekrit&x=1&token=abc"),
         "http://h/mcp?api_key=[redacted]&x=1&token=[redacted]"
     );
 }

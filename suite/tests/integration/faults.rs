@@ -34,7 +34,7 @@ fn every_check_has_a_fault() {
             assert!(
                 catalog().iter().any(|c| c.id == id),
                 "fault {} names unknown check {id}",
-                fault.name
+                fault.name()
             );
         }
     }
@@ -59,7 +59,7 @@ async fn every_fault_trips_the_checks_it_names() {
     for fault in FAULTS {
         for id in fault.trips().filter(|id| !NOT_TRIPPABLE_HERE.contains(id)) {
             let check_def = catalog().into_iter().find(|c| c.id == id).expect("known check");
-            let report = check(&reference(&[fault.name], false), &options_for(id)).await;
+            let report = check(&reference(&[fault.name()], false), &options_for(id)).await;
             let verdicts: Vec<Verdict> = report
                 .results
                 .iter()
@@ -79,11 +79,11 @@ async fn every_fault_trips_the_checks_it_names() {
             if !verdicts.contains(&wanted) {
                 problems.push(format!(
                     "--fault {} left {id} at {verdicts:?}, wanted {wanted:?}",
-                    fault.name
+                    fault.name()
                 ));
             }
             if wanted == Verdict::Fail && report.passed() {
-                problems.push(format!("--fault {} failed {id} but the run passed", fault.name));
+                problems.push(format!("--fault {} failed {id} but the run passed", fault.name()));
             }
         }
     }

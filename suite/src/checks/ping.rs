@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Reply};
-use crate::wire::http::WireError;
+use crate::wire::transport::Capability;
+use crate::wire::transport::WireError;
 
 const SOURCE: &str = "AGENTCORE runtime-long-run.html (HTTP-protocol /ping contract); SEED deployment guide";
 
@@ -19,6 +20,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[Capability::Ping],
         source: SOURCE,
         rule: "GET /ping answers 200",
         run: check_fn!(reachable),
@@ -28,6 +30,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[Capability::Ping],
         source: SOURCE,
         rule: "/ping answers Content-Type application/json with a JSON object",
         run: check_fn!(json_body),
@@ -37,6 +40,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[Capability::Ping],
         source: SOURCE,
         rule: "`status` is exactly `Healthy` or `HealthyBusy`",
         run: check_fn!(status),
@@ -46,24 +50,17 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[Capability::Ping],
         source: SOURCE,
         rule: "`time_of_last_update`, if present, is integer Unix seconds, not in the future (60 s slack)",
         run: check_fn!(time_of_last_update),
-    },
-    Check {
-        id: "ping.latency",
-        level: Level::Should,
-        scope: Scope::Server,
-        phase: Phase::Alone,
-        source: SOURCE,
-        rule: "GET /ping p99 within the latency budget (the platform's health probe must not time out)",
-        run: check_fn!(latency),
     },
     Check {
         id: "ping.busy",
         level: Level::Should,
         scope: Scope::Server,
         phase: Phase::Together,
+        needs: &[Capability::Ping],
         source: SOURCE,
         rule: "while a long request runs, /ping reports `HealthyBusy` (needs the reference server's `slow` tool)",
         run: check_fn!(busy),
@@ -173,21 +170,12 @@ async fn time_of_last_update(cx: &Cx) -> Result<Outcome, WireError> {
     .with(reply.evidence()))
 }
 
-/// /ping answers quickly: p99 of `--samples` pings within `--latency-budget`.
-async fn latency(cx: &Cx) -> Result<Outcome, WireError> {
-    if let Err(outcome) = ping_json(cx).await? {
-        return Ok(outcome);
-    }
-    let ping = || crate::probe::Req::new("GET", "/ping").header("accept", "application/json");
-    super::latency::measure(cx, "GET /ping", level(cx), ping).await
-}
-
 /// While a long request runs, /ping reports `HealthyBusy`.
 async fn busy(cx: &Cx) -> Result<Outcome, WireError> {
     let Some(cx) = cx.spoken() else {
         return Ok(Outcome::skip("the server speaks no MCP era the suite knows"));
     };
-    if !super::features::tool_names(&cx).await?.iter().any(|t| t == "slow") {
+    if !cx.tool_names().await?.iter().any(|t| t == "slow") {
         return Ok(Outcome::skip(
             "no `slow` tool to keep the server busy (the reference server has one)",
         ));

@@ -1,0 +1,247 @@
+//! tools — tools/list, tools/call, unknown tools and pagination, gated on the `tools` capability.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use super::util::{short, skip_undeclared, status_line};
+use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use crate::probe::Cx;
+use crate::wire::transport::WireError;
+
+const TOOLS: &str = "MCP 2025-11-25 server/tools.mdx";
+
+pub const CHECKS: &[Check] = &[
+    Check {
+        id: "tools.list",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        needs: &[],
+        source: TOOLS,
+        rule: "tools/list gives unique names and an object inputSchema that is a valid JSON Schema; odd names warn",
+        run: check_fn!(tools_list),
+    },
+    Check {
+        id: "tools.call",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        needs: &[],
+        source: TOOLS,
+        rule: "tools callable with simple arguments answer `content`; structuredContent matches outputSchema",
+        run: check_fn!(tools_call),
+    },
+    Check {
+        id: "tools.unknown",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        needs: &[],
+        source: TOOLS,
+        rule: "calling an unknown tool gives an error (JSON-RPC error or isError), never a success",
+        run: check_fn!(tools_unknown),
+    },
+    Check {
+        id: "tools.pagination",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        phase: Phase::Together,
+        needs: &[],
+        source: "MCP 2025-11-25 server/utilities/pagination.mdx",
+        rule: "following nextCursor ends without repeating a cursor; an invalid cursor gets an error",
+        run: check_fn!(tools_pagination),
+    },
+];
+
+async fn tools_list(cx: &Cx) -> Result<Outcome, WireError> {
+    if !cx.declares("tools") {
+        return Ok(skip_undeclared("tools"));
+    }
+    let reply = cx.call("tools/list", json!({})).await?;
+    let Some(tools) = reply.result().and_then(|r| r.get("tools")).and_then(Value::as_array) else {
+        return Ok(Outcome::fail("tools/list gave no `tools` array").with(reply.evidence()));
+    };
+    let mut names = BTreeSet::new();
+    let mut odd_names = Vec::new();
+    for tool in tools {
+        let Some(name) = tool.get("name").and_then(Value::as_str) else {
+            return Ok(Outcome::fail(format!("a tool without a string name: {}", short(tool))).with(reply.evidence()));
+        };
+        if !names.insert(name) {
+            return Ok(Outcome::fail(format!("tool name `{name}` is listed twice")).with(reply.evidence()));
+        }
+        let schema = tool.get("inputSchema");
+        if schema.and_then(|s| s.get("type")) != Some(&json!("object")) {
+            return Ok(
+                Outcome::fail(format!("tool `{name}`: inputSchema is not an object schema")).with(reply.evidence()),
+            );
+        }
+        if let Err(e) = jsonschema::meta::validate(schema.expect("checked above")) {
+            return Ok(Outcome::fail(format!(
+                "tool `{name}`: inputSchema is not a valid JSON Schema: {e}"
+            )));
+        }
+        let well_formed =
+            (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./".contains(&b));
+        if !well_formed {
+            odd_names.push(name.to_string());
+        }
+    }
+    Ok(if odd_names.is_empty() {
+        Outcome::pass(format!("{} tools, names unique, schemas valid", tools.len()))
+    } else {
+        Outcome::warn(format!(
+            "tool names outside 1–64 chars of [A-Za-z0-9_./-] (SEP-986): {odd_names:?}"
+        ))
+    })
+}
+
+fn judge_tool_result(tool: &Value, result: &Value) -> Option<String> {
+    let name = tool["name"].as_str().unwrap_or("?");
+    let Some(content) = result.get("content").and_then(Value::as_array) else {
+        return Some(format!("`{name}` result has no `content` array"));
+    };
+    if let Some(item) = content.iter().find(|c| !c.get("type").is_some_and(Value::is_string)) {
+        return Some(format!("`{name}` content item without a type: {}", short(item)));
+    }
+    let output_schema = tool.get("outputSchema")?;
+    if result.get("isError") == Some(&json!(true)) {
+        return None;
+    }
+    let Some(structured) = result.get("structuredContent") else {
+        return Some(format!(
+            "`{name}` declares an outputSchema but returned no structuredContent"
+        ));
+    };
+    match jsonschema::validator_for(output_schema) {
+        Err(e) => Some(format!("`{name}` outputSchema is not a valid schema: {e}")),
+        Ok(validator) => validator
+            .iter_errors(structured)
+            .next()
+            .map(|e| format!("`{name}` structuredContent does not match its outputSchema: {e}")),
+    }
+}
+
+async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
+    if !cx.declares("tools") {
+        return Ok(skip_undeclared("tools"));
+    }
+    let tools = cx.tools().await?;
+    let callable: Vec<(&Value, Value)> = tools
+        .iter()
+        .filter(|t| super::util::is_quick(t))
+        .filter_map(|t| sample_arguments(t).map(|a| (t, a)))
+        .take(12)
+        .collect();
+    if callable.is_empty() {
+        return Ok(Outcome::skip(
+            "no tool takes only simple arguments the suite can fill in",
+        ));
+    }
+    for (tool, arguments) in &callable {
+        let reply = cx
+            .call("tools/call", json!({ "name": tool["name"], "arguments": arguments }))
+            .await?;
+        let problem = match (reply.result(), reply.error()) {
+            (Some(result), _) => judge_tool_result(tool, result),
+            (None, Some(_)) => None, // a protocol error for arguments it dislikes is allowed
+            (None, None) => Some(format!(
+                "`{}` got no JSON-RPC response ({})",
+                tool["name"],
+                status_line(&reply)
+            )),
+        };
+        if let Some(problem) = problem {
+            return Ok(Outcome::fail(problem).with(reply.evidence()));
+        }
+    }
+    Ok(Outcome::pass(format!(
+        "{} tools called; results well-formed",
+        callable.len()
+    )))
+}
+
+fn sample_arguments(tool: &Value) -> Option<Value> {
+    let schema = tool.get("inputSchema")?;
+    let mut arguments = serde_json::Map::new();
+    for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+        let name = name.as_str()?;
+        let value = match schema
+            .pointer(&format!("/properties/{name}/type"))
+            .and_then(Value::as_str)?
+        {
+            "number" | "integer" => json!(2),
+            "string" => json!("suite"),
+            "boolean" => json!(true),
+            _ => return None,
+        };
+        arguments.insert(name.to_string(), value);
+    }
+    Some(Value::Object(arguments))
+}
+
+async fn tools_unknown(cx: &Cx) -> Result<Outcome, WireError> {
+    if !cx.declares("tools") {
+        return Ok(skip_undeclared("tools"));
+    }
+    let reply = cx
+        .call("tools/call", json!({ "name": "suite-no-such-tool", "arguments": {} }))
+        .await?;
+    Ok(match (reply.result(), reply.error()) {
+        (_, Some(error)) => Outcome::pass(format!("a JSON-RPC error: {}", short(error))),
+        (Some(result), _) if result.get("isError") == Some(&json!(true)) => {
+            Outcome::pass("isError: true (the spec's example uses a JSON-RPC error; both are accepted)")
+        }
+        (Some(result), _) => Outcome::fail(format!("an unknown tool returned a success: {}", short(result))),
+        (None, None) => Outcome::fail(format!("no JSON-RPC response ({})", status_line(&reply))),
+    }
+    .with(reply.evidence()))
+}
+
+async fn tools_pagination(cx: &Cx) -> Result<Outcome, WireError> {
+    if !cx.declares("tools") {
+        return Ok(skip_undeclared("tools"));
+    }
+    const MAX_PAGES: usize = 50;
+    let mut cursors = BTreeSet::new();
+    let mut cursor: Option<Value> = None;
+    let mut pages = 0;
+    loop {
+        let params = match &cursor {
+            Some(c) => json!({ "cursor": c }),
+            None => json!({}),
+        };
+        let reply = cx.call("tools/list", params).await?;
+        pages += 1;
+        let Some(result) = reply.result() else {
+            return Ok(
+                Outcome::fail(format!("page {pages} of tools/list failed ({})", status_line(&reply)))
+                    .with(reply.evidence()),
+            );
+        };
+        match result.get("nextCursor").filter(|c| !c.is_null()) {
+            None => break,
+            Some(next) if !cursors.insert(next.to_string()) => {
+                return Ok(
+                    Outcome::fail(format!("nextCursor {next} repeats: following it never ends")).with(reply.evidence()),
+                );
+            }
+            Some(_) if pages >= MAX_PAGES => {
+                return Ok(Outcome::fail(format!("still paging after {MAX_PAGES} pages")).with(reply.evidence()));
+            }
+            Some(next) => cursor = Some(next.clone()),
+        }
+    }
+    let reply = cx
+        .call("tools/list", json!({ "cursor": "suite-invalid-cursor" }))
+        .await?;
+    Ok(if reply.error().is_some() || (400..500).contains(&reply.status()) {
+        Outcome::pass(format!("{pages} page(s); an invalid cursor gets an error"))
+    } else {
+        Outcome::warn(format!(
+            "{pages} page(s), but an invalid cursor was answered with a result (SHOULD be -32602)"
+        ))
+        .with(reply.evidence())
+    })
+}

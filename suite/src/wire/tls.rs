@@ -1,0 +1,149 @@
+//! HTTPS (and plain HTTP through a proxy) with reqwest: rustls with the platform's verifier and
+//! root store, `--cacert` for a private CA, `--insecure`, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY
+//! from the environment. One fresh connection per request, like the plain transport, so connect
+//! and TLS time count in every sample.
+//!
+//! What it cannot do: leave out the Accept header (reqwest always sends `Accept: */*` then), and
+//! behind a proxy no header is guaranteed to arrive as sent; checks needing that are skipped.
+
+use std::time::Instant;
+
+use super::transport::{
+    Enough, Exchange, HttpRequest, HttpResponse, Limits, Observes, Timings, Transport, WireError, head_of, read_body,
+};
+
+/// How to trust the server's certificate.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// PEM certificates to trust besides the platform's roots (`--cacert`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Accept any certificate (`--insecure`): the server's identity is not checked.
+    pub insecure: bool,
+}
+
+pub struct ReqwestHttp {
+    client: reqwest::Client,
+    /// Scheme and authority; request paths are appended.
+    origin: url::Url,
+    name: String,
+}
+
+impl ReqwestHttp {
+    /// A client for `origin`; `proxied` says whether a proxy from the environment applies.
+    pub fn new(origin: url::Url, tls: &TlsOptions, proxied: bool) -> Result<ReqwestHttp, String> {
+        let mut builder = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true)
+            .http1_only();
+        if let Some(pem) = &tls.ca_pem {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("--cacert: {e}"))?;
+            builder = builder.tls_certs_merge(certificates);
+        }
+        if tls.insecure {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        if !proxied {
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .build()
+            .map_err(|e| format!("cannot set up HTTPS: {}", chain(&e)))?;
+        let scheme = origin.scheme().to_ascii_uppercase();
+        let name = match (proxied, tls.insecure) {
+            (true, _) => format!("{scheme} through a proxy (reqwest)"),
+            (false, true) => format!("{scheme} without certificate checks (reqwest, --insecure)"),
+            (false, false) => format!("{scheme} (reqwest)"),
+        };
+        Ok(ReqwestHttp { client, origin, name })
+    }
+
+    async fn send(&self, request: &HttpRequest, limits: Limits, enough: Enough<'_>) -> Result<HttpResponse, WireError> {
+        if request.header("accept").is_none() {
+            return Err(WireError::Unobservable(
+                "reqwest always sends an Accept header, so a request without one cannot be sent".into(),
+            ));
+        }
+        let url = self
+            .origin
+            .join(&request.path)
+            .map_err(|e| WireError::Protocol(format!("`{}`: {e}", request.path)))?;
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|e| WireError::Protocol(format!("method `{}`: {e}", request.method)))?;
+        let mut builder = self.client.request(method, url).body(request.body.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let started = Instant::now();
+        let deadline = started + limits.timeout;
+        let response = tokio::time::timeout_at(deadline.into(), builder.send())
+            .await
+            .map_err(|_| WireError::Timeout("the response head"))?
+            .map_err(|e| {
+                if e.is_connect() {
+                    WireError::Connect(connect_error(&self.origin, &e))
+                } else {
+                    WireError::Protocol(chain(&e))
+                }
+            })?;
+        let first_byte = started.elapsed();
+        let status = response.status().as_u16();
+        let headers = head_of(response.headers());
+        let body = hyper::Response::from(response).into_body();
+        let (body, chunks, cut) = read_body(body, started, deadline, limits, enough).await?;
+        Ok(HttpResponse {
+            status,
+            headers,
+            body,
+            chunks,
+            timings: Timings {
+                first_byte,
+                total: started.elapsed(),
+            },
+            cut,
+        })
+    }
+}
+
+impl Transport for ReqwestHttp {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn observes(&self) -> Observes {
+        Observes {
+            any_header: false,
+            ..Observes::EVERYTHING
+        }
+    }
+
+    fn exchange<'a>(&'a self, request: &'a HttpRequest, limits: Limits, enough: Enough<'a>) -> Exchange<'a> {
+        Box::pin(self.send(request, limits, enough))
+    }
+}
+
+/// An error and its causes on one line: reqwest's own message alone hides the TLS reason.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A connection error, with what to do when the certificate was the problem.
+fn connect_error(origin: &url::Url, error: &reqwest::Error) -> String {
+    let text = chain(error);
+    let host = origin.host_str().unwrap_or("");
+    if text.to_ascii_lowercase().contains("certificate") {
+        format!("{host}: TLS: {text} (trust a private CA with --cacert FILE, or skip the check with --insecure)")
+    } else {
+        format!("{host}: {text}")
+    }
+}

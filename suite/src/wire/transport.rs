@@ -1,0 +1,293 @@
+//! The transport seam: how a request reaches the server. The probe holds one `Transport` and
+//! never asks which kind it is; each transport says what it can observe, and a check that needs
+//! more is skipped with the reason (h2spec's `spec.Dial`: test cases only see a connection).
+//!
+//! Transports here: [`plain`](super::plain) (raw HTTP/1.1, exact bytes) and
+//! [`tls`](super::tls) (reqwest: HTTPS, proxies). Every transport reads the body through
+//! [`read_body`], so timings, the size cap, the deadline and the close grace mean the same on all.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use http_body_util::BodyExt;
+
+/// One request as the check built it (header names as given; the transport adds Host if absent).
+#[derive(Clone, Debug)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Path and query, relative to the target's origin: `/mcp`, `/ping`.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    /// Until the status line and headers arrived.
+    pub first_byte: Duration,
+    /// Until the body ended (or reading stopped).
+    pub total: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub body: Vec<u8>,
+    /// (time since the request was sent, length) of every body chunk.
+    pub chunks: Vec<(Duration, usize)>,
+    pub timings: Timings,
+    /// Why reading stopped before the server closed the body, if it did.
+    pub cut: Option<Cut>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// The body grew past the size cap.
+    TooLarge,
+    /// The deadline passed with the body still open.
+    Deadline,
+    /// The caller had what it needed and the server kept the body open past the grace period.
+    Lingered,
+}
+
+impl HttpResponse {
+    /// First value of header `name` (case-insensitive) as text, if it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .and_then(|(_, v)| std::str::from_utf8(v).ok())
+    }
+
+    /// The media type of Content-Type without parameters, lowercased.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type")
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    }
+}
+
+/// Limits every exchange obeys.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// For connecting, for the response head, and for the whole body.
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+    /// How long to wait for the body to end once the caller has what it needs.
+    pub close_grace: Duration,
+}
+
+#[derive(Debug)]
+pub enum WireError {
+    Connect(String),
+    Timeout(&'static str),
+    Protocol(String),
+    /// The transport cannot send this request as asked (see [`Capability`]).
+    Unobservable(String),
+}
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WireError::Connect(e) => write!(f, "cannot connect: {e}"),
+            WireError::Timeout(what) => write!(f, "timed out waiting for {what}"),
+            WireError::Protocol(e) => write!(f, "HTTP error: {e}"),
+            WireError::Unobservable(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Something a check may need that not every transport can do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// Methods other than POST and paths other than the MCP endpoint (GET or DELETE /mcp).
+    AnyMethodAndPath,
+    /// Any request header set, changed or left out exactly as asked (no Accept, Host, Origin).
+    AnyHeader,
+    /// GET /ping on the server itself.
+    Ping,
+    /// The body's bytes as the server wrote them, chunk by chunk, with their arrival times.
+    RawBytes,
+}
+
+impl Capability {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Capability::AnyMethodAndPath => "send methods other than POST or paths other than the MCP endpoint",
+            Capability::AnyHeader => "set, change or leave out any request header (no Accept, another Host, an Origin)",
+            Capability::Ping => "reach GET /ping on the server",
+            Capability::RawBytes => "see the body's bytes and their timing as the server wrote them",
+        }
+    }
+}
+
+/// What a transport can observe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observes {
+    pub any_method_and_path: bool,
+    pub any_header: bool,
+    pub ping: bool,
+    pub raw_bytes: bool,
+}
+
+impl Observes {
+    pub const EVERYTHING: Observes = Observes {
+        any_method_and_path: true,
+        any_header: true,
+        ping: true,
+        raw_bytes: true,
+    };
+
+    pub fn can(self, capability: Capability) -> bool {
+        match capability {
+            Capability::AnyMethodAndPath => self.any_method_and_path,
+            Capability::AnyHeader => self.any_header,
+            Capability::Ping => self.ping,
+            Capability::RawBytes => self.raw_bytes,
+        }
+    }
+
+    /// The capability `request` needs that this transport lacks, if any. `mcp_path` is the
+    /// endpoint every transport can POST to. A check's request is judged before the user's
+    /// `--header`s are added: those are the user's to choose.
+    pub fn lacks_for(self, request: &HttpRequest, mcp_path: &str) -> Option<Capability> {
+        let needs_header = request.header("accept").is_none()
+            || request.header("host").is_some()
+            || request.header("origin").is_some();
+        let needs = if request.method == "GET" && request.path == "/ping" {
+            Capability::Ping
+        } else if request.method != "POST" || request.path != mcp_path {
+            Capability::AnyMethodAndPath
+        } else if needs_header {
+            Capability::AnyHeader
+        } else {
+            return None;
+        };
+        (!self.can(needs)).then_some(needs)
+    }
+}
+
+pub type Exchange<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, WireError>> + Send + 'a>>;
+
+/// Called with every body chunk; returns true once the caller has what it needs.
+pub type Enough<'a> = &'a mut (dyn FnMut(&[u8]) -> bool + Send);
+
+/// A way to reach the server under test.
+pub trait Transport: Send + Sync {
+    /// A short name for skip reasons and reports: `plain HTTP`, `HTTPS (reqwest)`.
+    fn name(&self) -> &str;
+
+    fn observes(&self) -> Observes;
+
+    /// Sends `request` and reads the response within `limits`. Reading waits at most
+    /// `limits.close_grace` for the body to end once `enough` has returned true.
+    fn exchange<'a>(&'a self, request: &'a HttpRequest, limits: Limits, enough: Enough<'a>) -> Exchange<'a>;
+}
+
+/// Reads a response body under `limits`: every chunk timed from `sent`, the size cap, the
+/// deadline, and the close grace once `enough` is satisfied. `Ok(None)` from `next` is the end.
+pub async fn read_body<B>(
+    body: B,
+    sent: Instant,
+    deadline: Instant,
+    limits: Limits,
+    enough: Enough<'_>,
+) -> Result<(Vec<u8>, Vec<(Duration, usize)>, Option<Cut>), WireError>
+where
+    B: hyper::body::Body<Data = hyper::body::Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let mut body = body;
+    let mut bytes = Vec::new();
+    let mut chunks = Vec::new();
+    let mut stop_at = deadline;
+    loop {
+        let frame = match tokio::time::timeout_at(stop_at.into(), body.frame()).await {
+            Err(_) => {
+                let cut = if stop_at < deadline {
+                    Cut::Lingered
+                } else {
+                    Cut::Deadline
+                };
+                return Ok((bytes, chunks, Some(cut)));
+            }
+            Ok(None) => return Ok((bytes, chunks, None)),
+            Ok(Some(Err(e))) => return Err(WireError::Protocol(format!("reading the body: {e}"))),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        chunks.push((sent.elapsed(), data.len()));
+        bytes.extend_from_slice(&data);
+        if bytes.len() > limits.max_body_bytes {
+            return Ok((bytes, chunks, Some(Cut::TooLarge)));
+        }
+        // `enough` sees every chunk (it may be parsing them); only its first `true` counts.
+        if enough(&data) && stop_at == deadline {
+            stop_at = (Instant::now() + limits.close_grace).min(deadline);
+        }
+    }
+}
+
+/// The response head as the report keeps it.
+pub fn head_of(headers: &hyper::HeaderMap) -> Vec<(String, Vec<u8>)> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> HttpRequest {
+        HttpRequest {
+            method: method.into(),
+            path: path.into(),
+            headers: headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn names_the_capability_a_request_needs() {
+        let post_only = Observes {
+            any_method_and_path: false,
+            any_header: false,
+            ping: false,
+            raw_bytes: true,
+        };
+        let accept = ("accept", "application/json, text/event-stream");
+        assert_eq!(post_only.lacks_for(&request("POST", "/mcp", &[accept]), "/mcp"), None);
+        assert_eq!(
+            post_only.lacks_for(&request("GET", "/ping", &[accept]), "/mcp"),
+            Some(Capability::Ping)
+        );
+        assert_eq!(
+            post_only.lacks_for(&request("DELETE", "/mcp", &[accept]), "/mcp"),
+            Some(Capability::AnyMethodAndPath)
+        );
+        assert_eq!(
+            post_only.lacks_for(&request("POST", "/mcp", &[]), "/mcp"),
+            Some(Capability::AnyHeader)
+        );
+        assert_eq!(
+            post_only.lacks_for(&request("POST", "/mcp", &[accept, ("Origin", "http://x")]), "/mcp"),
+            Some(Capability::AnyHeader)
+        );
+        assert_eq!(Observes::EVERYTHING.lacks_for(&request("GET", "/x", &[]), "/mcp"), None);
+    }
+}
