@@ -170,7 +170,7 @@ fn explain(id: &str) -> Result<ExitCode, Error> {
     let check = checks::find(id).ok_or_else(|| Error::Usage(format!("unknown check id `{id}` (see `list`)")))?;
     let faults = faults_for(id);
     print(&format!(
-        "{}\n  rule:   {}\n  level:  {:?} ({})\n  scope:  {:?}\n  source: {}\n  area:   checks/{}.rs\n  trip it: {}\n",
+        "{}\n  rule:   {}\n  level:  {:?} ({})\n  scope:  {:?}\n  needs:  {}\n  source: {}\n  area:   checks/{}.rs\n  trip it: {}\n",
         check.id,
         check.rule,
         check.level,
@@ -179,6 +179,16 @@ fn explain(id: &str) -> Result<ExitCode, Error> {
             checks::Level::Should => "a violation warns",
         },
         check.scope,
+        if check.needs.is_empty() {
+            "a POST to the MCP endpoint (any transport)".to_string()
+        } else {
+            let needs: Vec<_> = check
+                .needs
+                .iter()
+                .map(|n| format!("a transport that can {}", n.describe()))
+                .collect();
+            needs.join("; ")
+        },
         check.source,
         check.area(),
         if faults.is_empty() {

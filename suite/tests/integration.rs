@@ -6,8 +6,10 @@ mod integration {
     mod container;
     mod faults;
     mod hostile;
+    mod https;
     mod python_sdk;
     mod reference;
+    mod runner;
     mod snapshots;
     mod sse_chunking;
 }

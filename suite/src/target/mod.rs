@@ -103,15 +103,15 @@ impl Target {
         match self {
             Target::Url(text) => {
                 let url = parse_url(text)?;
-                let transport = url_transport(&url, tls)?;
+                let (transport, by_hand) = url_transport(&url, tls)?;
                 let mut running = Running::new(transport.clone(), redact_query(text), &mcp_path(&url, text));
+                if !by_hand {
+                    running.facts.notes.push(format!("reached over {}", transport.name()));
+                }
                 if tls.insecure {
                     running.facts.notes.push(
                         "TLS certificates were not verified (--insecure): the server's identity was not checked".into(),
                     );
-                }
-                if transport.name() != "plain HTTP" {
-                    running.facts.notes.push(format!("reached over {}", transport.name()));
                 }
                 Ok(running)
             }
@@ -185,9 +185,9 @@ fn mcp_path(url: &url::Url, text: &str) -> String {
     }
 }
 
-/// Plain HTTP is sent by hand (exact bytes); HTTPS, and plain HTTP that a proxy from the
-/// environment applies to, go through reqwest. Loopback is never proxied.
-fn url_transport(url: &url::Url, tls: &TlsOptions) -> Result<Arc<dyn Transport>, Error> {
+/// Plain HTTP is sent by hand (exact bytes; the `bool` says so); HTTPS, and plain HTTP that a
+/// proxy from the environment applies to, go through reqwest. Loopback is never proxied.
+fn url_transport(url: &url::Url, tls: &TlsOptions) -> Result<(Arc<dyn Transport>, bool), Error> {
     let https = url.scheme() == "https";
     if !https && (tls.insecure || tls.ca_pem.is_some()) {
         return Err(Error::Usage(
@@ -198,13 +198,14 @@ fn url_transport(url: &url::Url, tls: &TlsOptions) -> Result<Arc<dyn Transport>,
     if !https && !proxied {
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(80);
-        return Ok(Arc::new(PlainHttp::new(host, port)));
+        return Ok((Arc::new(PlainHttp::new(host, port)), true));
     }
     let mut origin = url.clone();
     origin.set_path("/");
     origin.set_query(None);
     origin.set_fragment(None);
-    Ok(Arc::new(ReqwestHttp::new(origin, tls, proxied).map_err(Error::Usage)?))
+    let transport = ReqwestHttp::new(origin, tls, proxied).map_err(Error::Usage)?;
+    Ok((Arc::new(transport), false))
 }
 
 fn is_loopback(url: &url::Url) -> bool {
