@@ -59,9 +59,14 @@ faults! {
     // session
     RejectPlatformSession = "reject-platform-session", trips "session.platform-headers-accepted": "404 for a session id it never minted";
     RequireInitialize = "require-initialize", trips "session.no-initialize-needed": "requests before initialize are refused";
-    MintBadSessionId = "mint-bad-session-id", trips "session.id-visible-ascii": "initialize mints `Mcp-Session-Id: bad id`";
-    SessionUnknownServed = "session-unknown-served", trips "session.unknown-404": "mints session ids, yet serves unknown ones";
-    SessionMissing404 = "session-missing-404", trips "session.missing-400": "mints session ids and answers requests without one 404";
+    // session, stateful (each implies --stateful)
+    MintBadSessionId = "mint-bad-session-id", trips "session.id-visible-ascii": "initialize mints `Mcp-Session-Id: bad id N`";
+    SessionUnknownServed = "session-unknown-served", trips "session.unknown-404": "session ids it never minted are served";
+    SessionMissing404 = "session-missing-404", trips "session.missing-400": "requests without a session id get 404, not 400";
+    SessionEndedServed = "session-ended-served", trips "session.terminated-404": "a session ended by DELETE is still served";
+    SessionIdReused = "session-id-reused", trips "session.reinitialize": "initialize hands out an ended session id again (still ended)";
+    SessionIdsSequential = "session-ids-sequential", trips "session.id-entropy": "minted ids are `session-1`, `session-2`, …";
+    SessionEventIdsRestart = "session-event-ids-restart", trips "sse.event-ids-unique": "event ids restart at 1 on every stream of a session";
     DeleteCrashes = "delete-crashes", trips "session.delete": "DELETE /mcp answers 500";
     // sse
     SseInvalidUtf8 = "sse-invalid-utf8", trips "sse.utf8": "an SSE comment carries bytes that are not UTF-8";
@@ -132,7 +137,23 @@ faults! {
     LogWithoutLevel = "log-without-level", trips "modern.no-log-without-level": "log notifications without `_meta` logLevel";
 }
 
+/// Faults of the stateful rules: each one turns `--stateful` on.
+const STATEFUL: &[Fault] = &[
+    Fault::MintBadSessionId,
+    Fault::SessionUnknownServed,
+    Fault::SessionMissing404,
+    Fault::SessionEndedServed,
+    Fault::SessionIdReused,
+    Fault::SessionIdsSequential,
+    Fault::SessionEventIdsRestart,
+];
+
 impl Fault {
+    /// Whether the fault breaks a stateful rule, and so implies `--stateful`.
+    pub fn implies_stateful(self) -> bool {
+        STATEFUL.contains(&self)
+    }
+
     /// The check ids this fault trips.
     pub fn trips(self) -> impl Iterator<Item = &'static str> {
         self.trip_list().split_whitespace()
@@ -161,6 +182,11 @@ impl Faults {
 
     pub fn has(&self, fault: Fault) -> bool {
         self.0.contains(&fault)
+    }
+
+    /// Whether any fault needs a stateful server.
+    pub fn imply_stateful(&self) -> bool {
+        self.0.iter().any(|f| f.implies_stateful())
     }
 
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {

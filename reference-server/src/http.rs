@@ -62,24 +62,30 @@ async fn post(server: Arc<Server>, headers: HeaderMap, body: Body) -> Answer {
     }
 }
 
-/// GET and DELETE: a stateless server has no stream to offer and no session to end.
+/// GET and DELETE: no stream to offer (405); a session to end only when stateful.
 async fn non_post(server: &Arc<Server>, method: &Method, headers: &HeaderMap) -> Response {
+    let modern = header(headers, PROTOCOL_VERSION).is_some_and(|v| MODERN_VERSIONS.contains(&v));
     if *method == Method::GET && server.fault(Fault::Get200Json) {
         return json_response(server, StatusCode::OK, &json!({}));
     }
-    if *method == Method::GET && server.fault(Fault::ModernGetSse) {
-        let modern = header(headers, PROTOCOL_VERSION).is_some_and(|v| MODERN_VERSIONS.contains(&v));
-        if modern {
-            // An SSE stream that stays silent: a dead end for clients that open it.
-            let silent = futures_util::stream::once(async {
-                tokio::time::sleep(Duration::from_secs(3600)).await;
-                Ok::<_, std::convert::Infallible>(Bytes::new())
-            });
-            return ([(header::CONTENT_TYPE, "text/event-stream")], Body::from_stream(silent)).into_response();
-        }
+    if *method == Method::GET && server.fault(Fault::ModernGetSse) && modern {
+        // An SSE stream that stays silent: a dead end for clients that open it.
+        let silent = futures_util::stream::once(async {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Ok::<_, std::convert::Infallible>(Bytes::new())
+        });
+        return ([(header::CONTENT_TYPE, "text/event-stream")], Body::from_stream(silent)).into_response();
     }
     if *method == Method::DELETE && server.fault(Fault::DeleteCrashes) {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    // Sessions are legacy-era only: a 2026-07-28 DELETE gets 405 like any stateless one.
+    if let Some(sessions) = server
+        .sessions
+        .as_ref()
+        .filter(|_| *method == Method::DELETE && !modern)
+    {
+        return sessions.end(headers).into_response();
     }
     let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
     response

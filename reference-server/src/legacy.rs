@@ -1,11 +1,11 @@
 //! The legacy era (2025-03-26, 2025-06-18, 2025-11-25): the initialize handshake, served
-//! statelessly — no request needs a prior initialize, session ids are never minted or required,
-//! and the platform's session headers are accepted as they come.
+//! statelessly by default — no request needs a prior initialize, session ids are never minted or
+//! required, and the platform's session headers are accepted as they come. With `--stateful`,
+//! initialize mints a session that every later request must carry (`session.rs`).
 
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::Response;
 use serde_json::{Map, Value, json};
 
 use crate::Fault;
@@ -51,23 +51,33 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
             let id = id.filter(|id| id.is_string() || id.is_number()).unwrap_or(Value::Null);
             Err(Refusal::bad_request(why).id(&id))
         }
-        Kind::NotificationOrResponse => Ok(accepted(&server)),
-        Kind::Request { id, method, params } => {
-            if server.fault(Fault::SessionMissing404) && method != "initialize" && !headers.contains_key(SESSION_ID) {
-                return Err(Refusal::new(StatusCode::NOT_FOUND, code::INVALID_REQUEST, "Session not found").id(&id));
+        Kind::NotificationOrResponse => {
+            if let Some(sessions) = &server.sessions {
+                sessions.resume(&server, &headers, &Value::Null)?;
             }
+            Ok(accepted(&server))
+        }
+        Kind::Request { id, method, params } => {
             if server.fault(Fault::RequireInitialize) && method != "initialize" {
                 return Err(Refusal::bad_request("Bad Request: Server not initialized").id(&id));
             }
+            // A stateful server mints a session at initialize and requires it everywhere else.
+            let (minted, event_ids) = match &server.sessions {
+                None => (None, None),
+                Some(sessions) if method == "initialize" => {
+                    let (minted, event_ids) = sessions.mint(&server);
+                    (Some(minted), event_ids)
+                }
+                Some(sessions) => (None, sessions.resume(&server, &headers, &id)?),
+            };
             let as_sse = negotiate(&server, &headers, &id)?;
-            let minted = method == "initialize";
             let task_server = server.clone();
-            let mut response = respond(server.clone(), id, as_sse, move |emit| {
+            let mut response = respond(server.clone(), id, as_sse, event_ids, move |emit| {
                 dispatch(Call::new(task_server, Era::Legacy, method, params, emit))
             })
             .await;
-            if minted {
-                mint_session(&server, &mut response);
+            if let Some(value) = minted.and_then(|m| HeaderValue::from_str(&m).ok()) {
+                response.headers_mut().insert(SESSION_ID, value);
             }
             Ok(response)
         }
@@ -166,23 +176,13 @@ fn refuse_sessions(server: &Server, headers: &HeaderMap, id: Option<&Value>) -> 
     Ok(())
 }
 
-fn mint_session(server: &Server, response: &mut Response) {
-    let minted = if server.fault(Fault::MintBadSessionId) {
-        "bad id"
-    } else if server.fault(Fault::SessionUnknownServed) || server.fault(Fault::SessionMissing404) {
-        "reference-session-1"
-    } else {
-        return;
-    };
-    response
-        .headers_mut()
-        .insert(SESSION_ID, HeaderValue::from_static(minted));
-}
-
 /// A 2025-03-26 batch: every request answered, in order, in one JSON array.
 async fn handle_batch(server: Arc<Server>, headers: HeaderMap, batch: Vec<Value>) -> Answer {
     if batch.is_empty() {
         return Err(Refusal::bad_request("empty batch"));
+    }
+    if let Some(sessions) = &server.sessions {
+        sessions.resume(&server, &headers, &Value::Null)?;
     }
     let mut responses = Vec::new();
     for message in batch {

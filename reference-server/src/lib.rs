@@ -1,9 +1,9 @@
 //! The reference MCP server: ground truth for the AgentCore MCP contract.
 //!
 //! `router(config)` serves GET /ping (the AgentCore health contract) and POST /mcp (streamable
-//! HTTP, stateless, both protocol eras). Read it in this order: `http` (transport rules shared by
+//! HTTP, stateless unless `stateful`, both protocol eras). Read it in this order: `http` (transport rules shared by
 //! both eras), `legacy` (initialize-handshake era), `modern` (2026-07-28 envelope), `reply` (error
-//! codes, refusals, Accept negotiation), `tools` (what the server offers), `sse`, `ping`, `faults`.
+//! codes, refusals, Accept negotiation), `session` (`--stateful`), `tools` (what the server offers), `sse`, `ping`, `faults`.
 
 pub mod faults;
 mod http;
@@ -11,6 +11,7 @@ mod legacy;
 mod modern;
 mod ping;
 mod reply;
+mod session;
 mod sse;
 mod tools;
 
@@ -41,6 +42,10 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Interval of SSE keep-alive comments while a request is running.
     pub keepalive: Duration,
+    /// Mint and require session ids (legacy era), as the MCP SDKs do by default.
+    pub stateful: bool,
+    /// With `stateful`: a session unused this long is gone (404).
+    pub session_idle_timeout: Duration,
 }
 
 impl Default for Config {
@@ -51,6 +56,8 @@ impl Default for Config {
             max_body_bytes: 4 * 1024 * 1024,
             allowed_origins: Vec::new(),
             keepalive: Duration::from_secs(15),
+            stateful: false,
+            session_idle_timeout: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -59,6 +66,10 @@ impl Default for Config {
 pub(crate) struct Server {
     pub config: Config,
     pub health: ping::Health,
+    /// Live sessions; `None` for a stateless server.
+    pub sessions: Option<session::Sessions>,
+    /// What `list_notes` shows and the destructive `delete_notes` removes.
+    pub notes: std::sync::Mutex<Vec<String>>,
 }
 
 impl Server {
@@ -74,9 +85,13 @@ pub fn router(config: Config) -> Router {
     } else {
         "/mcp"
     };
+    // A fault of a stateful rule needs a stateful server to break it on.
+    let stateful = config.stateful || config.faults.imply_stateful();
     let server = Arc::new(Server {
         config,
         health: ping::Health::new(),
+        sessions: stateful.then(session::Sessions::default),
+        notes: std::sync::Mutex::new(vec!["a note that only delete_notes removes".to_string()]),
     });
     Router::new()
         .route("/ping", get(ping::ping))

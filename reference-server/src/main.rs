@@ -34,6 +34,12 @@ struct Args {
     /// Milliseconds between SSE keep-alive comments during long requests.
     #[arg(long, default_value_t = 15_000)]
     keepalive_ms: u64,
+    /// Mint a session id at initialize and require it on every later request (the SDKs' default).
+    #[arg(long)]
+    stateful: bool,
+    /// With --stateful: seconds a session may sit unused before it is gone (404).
+    #[arg(long, default_value_t = 1800)]
+    session_idle_timeout: u64,
 }
 
 #[tokio::main]
@@ -63,6 +69,8 @@ async fn main() -> ExitCode {
         max_body_bytes: args.max_body_bytes,
         allowed_origins: args.allowed_origins,
         keepalive: Duration::from_millis(args.keepalive_ms.max(1)),
+        stateful: args.stateful,
+        session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
     };
     let address = format!("{}:{}", args.host, args.port);
     let listener = match tokio::net::TcpListener::bind(&address).await {

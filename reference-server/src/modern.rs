@@ -71,7 +71,7 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
     let as_sse = negotiate(&server, &headers, &id)?;
     let session = header(&headers, SESSION_ID).and_then(|s| HeaderValue::from_str(s).ok());
     let task_server = server.clone();
-    let mut response = respond(server.clone(), id, as_sse, move |emit| async move {
+    let mut response = respond(server.clone(), id, as_sse, None, move |emit| async move {
         let mut call = Call::new(task_server.clone(), Era::Modern, method.clone(), params, emit);
         call.log_level = call
             .params

@@ -15,16 +15,21 @@ use tokio::sync::mpsc;
 
 use crate::Fault;
 use crate::Server;
+use crate::session::EventIds;
 
 /// Sends notifications for the request being served; a no-op in JSON mode (no stream to carry them).
 #[derive(Clone)]
 pub(crate) struct Emitter {
     stream: Option<(mpsc::UnboundedSender<Bytes>, Arc<Server>)>,
+    event_ids: EventIds,
 }
 
 impl Emitter {
     pub fn none() -> Self {
-        Emitter { stream: None }
+        Emitter {
+            stream: None,
+            event_ids: None,
+        }
     }
 
     pub fn notify(&self, method: &str, params: Value) {
@@ -33,22 +38,23 @@ impl Emitter {
 
     fn send(&self, message: &Value) {
         if let Some((tx, server)) = &self.stream {
-            let _ = tx.send(event(server, message));
+            let _ = tx.send(event(server, message, &self.event_ids));
         }
     }
 }
 
-/// One SSE event carrying `message`, framed as the active faults dictate.
-fn event(server: &Server, message: &Value) -> Bytes {
+/// One SSE event carrying `message`, framed as the active faults dictate; a stateful session's
+/// events carry the session's next event id.
+fn event(server: &Server, message: &Value, event_ids: &EventIds) -> Bytes {
     let name = if server.fault(Fault::SseEventNameOther) {
         "update"
     } else {
         "message"
     };
-    let id = if server.fault(Fault::SseDuplicateEventIds) {
-        "id: 1\n"
-    } else {
-        ""
+    let id = match event_ids {
+        _ if server.fault(Fault::SseDuplicateEventIds) => "id: 1\n".to_string(),
+        Some(ids) => format!("id: {}\n", ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+        None => String::new(),
     };
     let data_end = if server.fault(Fault::SseCrlfMixed) {
         "\r\n"
@@ -96,8 +102,15 @@ pub(crate) fn json_response(server: &Server, status: StatusCode, body: &Value) -
         .expect("static headers are valid")
 }
 
-/// Runs `work` for the request `id` and streams its response (SSE) or returns it as JSON.
-pub(crate) async fn respond<F, Fut>(server: Arc<Server>, id: Value, as_sse: bool, work: F) -> Response
+/// Runs `work` for the request `id` and streams its response (SSE, numbered by `event_ids` in a
+/// stateful session) or returns it as JSON.
+pub(crate) async fn respond<F, Fut>(
+    server: Arc<Server>,
+    id: Value,
+    as_sse: bool,
+    event_ids: EventIds,
+    work: F,
+) -> Response
 where
     F: FnOnce(Emitter) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Value, Value>> + Send + 'static,
@@ -112,6 +125,7 @@ where
     let (tx, mut rx) = mpsc::unbounded_channel::<Bytes>();
     let emitter = Emitter {
         stream: Some((tx.clone(), server.clone())),
+        event_ids,
     };
     let task_server = server.clone();
     tokio::spawn(async move {
@@ -149,7 +163,7 @@ where
             }
         };
         let response = response_message(&server, &id, outcome);
-        let mut framed = event(&server, &response);
+        let mut framed = event(&server, &response, &emitter.event_ids);
         if server.fault(Fault::SseUnterminatedEvent) {
             framed.truncate(framed.len() - 1);
         }

@@ -148,8 +148,10 @@ pub(crate) fn set_level(server: &Server, params: &Value) -> Result<Value, Value>
     }
 }
 
+/// A read-only tool: it changes nothing outside the call (`readOnlyHint`, MCP 2025-03-26+).
 fn tool(name: &str, description: &str, input_schema: Value) -> Value {
-    json!({ "name": name, "description": description, "inputSchema": input_schema })
+    let annotations = json!({ "readOnlyHint": true, "destructiveHint": false, "openWorldHint": false });
+    json!({ "name": name, "description": description, "inputSchema": input_schema, "annotations": annotations })
 }
 
 fn no_arguments() -> Value {
@@ -175,6 +177,11 @@ fn tool_list(server: &Server) -> Vec<Value> {
             "slow",
             "Wait `seconds` (default 1, at most 600), sending progress; /ping is HealthyBusy meanwhile",
             json!({ "type": "object", "properties": { "seconds": { "type": "number", "minimum": 0, "maximum": 600 } } }),
+        ),
+        tool(
+            "list_notes",
+            "The stored notes (delete_notes removes them)",
+            no_arguments(),
         ),
         tool("test_simple_text", "Returns simple text", no_arguments()),
         tool("test_image_content", "Returns an image", no_arguments()),
@@ -208,6 +215,15 @@ fn tool_list(server: &Server) -> Vec<Value> {
             }),
         ),
     ];
+    // The one tool that changes the world: a suite run must never call it unless told to.
+    let mut delete = tool(
+        "delete_notes",
+        "Delete every stored note (they are gone)",
+        no_arguments(),
+    );
+    delete["annotations"] =
+        json!({ "readOnlyHint": false, "destructiveHint": true, "idempotentHint": true, "openWorldHint": false });
+    tools.push(delete);
     if server.fault(Fault::DuplicateToolNames) {
         tools.push(tools[0].clone());
     }
@@ -285,6 +301,16 @@ async fn call_tool(call: Call) -> Result<Value, Value> {
             }
             call.progress(STEPS, STEPS);
             tool_result(vec![text(format!("waited {seconds} s"))])
+        }
+        "list_notes" => {
+            let notes = server.notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            Ok(
+                json!({ "content": [text(format!("{} note(s)", notes.len()))], "structuredContent": { "notes": notes } }),
+            )
+        }
+        "delete_notes" => {
+            let deleted = std::mem::take(&mut *server.notes.lock().unwrap_or_else(|e| e.into_inner()));
+            tool_result(vec![text(format!("deleted {} note(s)", deleted.len()))])
         }
         "test_simple_text" => tool_result(vec![text("This is a simple text response for testing.")]),
         "test_image_content" => tool_result(vec![image()]),

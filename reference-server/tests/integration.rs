@@ -216,6 +216,107 @@ async fn legacy_requests_need_no_initialize_and_accept_platform_sessions() {
     }
 }
 
+/// A legacy request in session `session` (none: no header).
+async fn in_session(app: &Router, session: Option<&str>, method: &str) -> Reply {
+    let body = json!({ "jsonrpc": "2.0", "id": 2, "method": method, "params": {} });
+    let mut request = post().header("mcp-protocol-version", LEGACY);
+    if let Some(session) = session {
+        request = request.header("mcp-session-id", session);
+    }
+    send(app, request.body(Body::from(body.to_string())).unwrap()).await
+}
+
+fn event_ids(reply: &Reply) -> Vec<u64> {
+    reply
+        .body
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .map(|id| id.parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn stateful_sessions_are_minted_required_and_ended() {
+    let app = router(Config {
+        stateful: true,
+        session_idle_timeout: Duration::from_millis(300),
+        ..Config::default()
+    });
+    let init = legacy(
+        &app,
+        "initialize",
+        json!({ "protocolVersion": LEGACY, "capabilities": {} }),
+    )
+    .await;
+    let session = init.headers["mcp-session-id"].to_str().unwrap().to_string();
+    assert_eq!(session.len(), 32, "128 bits as hex: {session}");
+    assert!(session.bytes().all(|b| b.is_ascii_hexdigit()));
+    let other = legacy(
+        &app,
+        "initialize",
+        json!({ "protocolVersion": LEGACY, "capabilities": {} }),
+    )
+    .await;
+    assert_ne!(other.headers["mcp-session-id"], init.headers["mcp-session-id"]);
+
+    // Event ids count up across all streams of one session.
+    let first = in_session(&app, Some(&session), "tools/list").await;
+    let second = in_session(&app, Some(&session), "ping").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let (a, b) = (event_ids(&first), event_ids(&second));
+    assert!(!a.is_empty() && !b.is_empty(), "{} | {}", first.body, second.body);
+    assert!(a.iter().all(|id| !b.contains(id)), "{a:?} {b:?}");
+
+    assert_eq!(in_session(&app, None, "ping").await.status, StatusCode::BAD_REQUEST);
+    let unknown = "0123456789abcdef0123456789abcdef";
+    assert_eq!(
+        in_session(&app, Some(unknown), "ping").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let delete = |id: &str| {
+        Request::delete("/mcp")
+            .header("mcp-session-id", id)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(send(&app, delete(&session)).await.status, StatusCode::OK);
+    assert_eq!(
+        in_session(&app, Some(&session), "ping").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(send(&app, delete(&session)).await.status, StatusCode::NOT_FOUND);
+
+    // An idle session is gone after the timeout.
+    let idle = other.headers["mcp-session-id"].to_str().unwrap().to_string();
+    assert_eq!(in_session(&app, Some(&idle), "ping").await.status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        in_session(&app, Some(&idle), "ping").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn tools_are_annotated_and_only_delete_notes_changes_anything() {
+    let app = app();
+    let tools = legacy(&app, "tools/list", json!({})).await.response()["result"]["tools"].clone();
+    for tool in tools.as_array().unwrap() {
+        let read_only = tool["annotations"]["readOnlyHint"] == json!(true);
+        assert_eq!(read_only, tool["name"] != "delete_notes", "{tool}");
+    }
+    let notes = |app: Router| async move {
+        let reply = legacy(&app, "tools/call", json!({ "name": "list_notes", "arguments": {} })).await;
+        reply.response()["result"]["structuredContent"]["notes"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(notes(app.clone()).await, 1);
+    legacy(&app, "tools/call", json!({ "name": "delete_notes", "arguments": {} })).await;
+    assert_eq!(notes(app.clone()).await, 0);
+}
+
 #[tokio::test]
 async fn every_fixture_validates_against_the_schema() {
     let app = app();

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::probe::CallPolicy;
 use crate::report::Format;
 use crate::target::container::{ContainerSpec, ImageSource};
 use crate::{Error, ExpectedFailures, Options, Profile, RunOptions, Target, TlsOptions};
@@ -88,6 +89,9 @@ pub struct CheckArgs {
     /// Embedded target: answer with JSON instead of SSE.
     #[arg(long, conflicts_with_all = ["url", "image", "build"])]
     pub reference_json: bool,
+    /// Embedded target: a stateful reference server (mints and requires session ids).
+    #[arg(long, conflicts_with_all = ["url", "image", "build"])]
+    pub reference_stateful: bool,
     /// Embedded target: start the reference server with this fault (repeatable; see `agentcore-mcp-reference --list-faults`).
     #[arg(long = "reference-fault", value_name = "NAME", conflicts_with_all = ["url", "image", "build"])]
     pub reference_faults: Vec<String>,
@@ -131,6 +135,15 @@ pub struct CheckArgs {
     /// Longest silence allowed on a stream during a long request.
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub keepalive_max_gap: Duration,
+    /// Which tools checks may call: read-only (annotated readOnlyHint: true), all, or none.
+    #[arg(long, value_enum, default_value = "read-only")]
+    pub call_policy: CallPolicy,
+    /// Call exactly this tool (repeatable), instead of what --call-policy allows.
+    #[arg(long, value_name = "TOOL")]
+    pub call: Vec<String>,
+    /// The JSON object of arguments for each --call, in the same order (default `{}`).
+    #[arg(long, value_name = "JSON", requires = "call")]
+    pub args: Vec<String>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -202,6 +215,30 @@ fn parse_header(text: &str) -> Result<(String, String), Error> {
     Ok((name.to_string(), value.trim().to_string()))
 }
 
+/// Pairs each `--call TOOL` with its `--args JSON` (in order; `{}` when none are given).
+fn parse_calls(tools: &[String], arguments: &[String]) -> Result<Vec<(String, serde_json::Value)>, Error> {
+    if !arguments.is_empty() && arguments.len() != tools.len() {
+        return Err(Error::Usage(format!(
+            "{} --call but {} --args: give one --args per --call, in the same order (or none)",
+            tools.len(),
+            arguments.len()
+        )));
+    }
+    tools
+        .iter()
+        .enumerate()
+        .map(|(i, tool)| {
+            let text = arguments.get(i).map_or("{}", String::as_str);
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) if value.is_object() => Ok((tool.clone(), value)),
+                _ => Err(Error::Usage(format!(
+                    "--args for `{tool}`: `{text}` is not a JSON object"
+                ))),
+            }
+        })
+        .collect()
+}
+
 /// A validated `check` invocation.
 pub struct Plan {
     pub target: Target,
@@ -238,6 +275,7 @@ impl Plan {
                     .map_err(Error::Usage)?;
                 Target::Embedded(agentcore_mcp_reference::Config {
                     json_response: args.reference_json,
+                    stateful: args.reference_stateful,
                     faults,
                     ..Default::default()
                 })
@@ -268,6 +306,7 @@ impl Plan {
                 Some(pem)
             }
         };
+        let calls = parse_calls(&args.call, &args.args)?;
         if args.samples == 0 {
             return Err(Error::Usage("--samples must be at least 1".into()));
         }
@@ -290,6 +329,8 @@ impl Plan {
                     keepalive_max_gap: args.keepalive_max_gap,
                     image_size_budget: args.image_size_budget_mb.saturating_mul(1000 * 1000),
                     cold_start_budget: args.cold_start_budget,
+                    call_policy: args.call_policy,
+                    calls,
                 },
                 tls: TlsOptions {
                     ca_pem,
@@ -331,5 +372,18 @@ mod tests {
         );
         assert!(parse_header("no colon").is_err());
         assert!(parse_header("bad name: x").is_err());
+    }
+
+    #[test]
+    fn calls_pair_with_their_arguments() {
+        let tools = ["add_numbers".to_string(), "greet_user".to_string()];
+        let calls = parse_calls(&tools, &[r#"{"a":1,"b":2}"#.into(), r#"{"name":"x"}"#.into()]).unwrap();
+        assert_eq!(calls[1], ("greet_user".into(), serde_json::json!({ "name": "x" })));
+        assert_eq!(parse_calls(&tools, &[]).unwrap()[0].1, serde_json::json!({}));
+        assert!(
+            parse_calls(&tools, &["{}".into()]).is_err(),
+            "one --args for two --call"
+        );
+        assert!(parse_calls(&tools[..1], &["[1]".into()]).is_err(), "not an object");
     }
 }

@@ -72,6 +72,22 @@ pub struct Options {
     pub image_size_budget: u64,
     /// latency.cold-start warns when the first MCP answer takes longer.
     pub cold_start_budget: Duration,
+    /// Which tools the run may call (`--call-policy`).
+    pub call_policy: CallPolicy,
+    /// Tools named with `--call NAME --args JSON`: when given, the only ones called.
+    pub calls: Vec<(String, Value)>,
+}
+
+/// Which tools a run may call: a conformance run must never change the world it checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CallPolicy {
+    /// Only tools annotated `readOnlyHint: true` (absent means false).
+    #[default]
+    ReadOnly,
+    /// Any tool, with simple made-up arguments (throwaway sandboxes only).
+    All,
+    /// No tool at all.
+    None,
 }
 
 impl Default for Options {
@@ -87,6 +103,8 @@ impl Default for Options {
             keepalive_max_gap: Duration::from_secs(15),
             image_size_budget: 1000 * 1000 * 1000,
             cold_start_budget: Duration::from_secs(5),
+            call_policy: CallPolicy::ReadOnly,
+            calls: Vec::new(),
         }
     }
 }
@@ -96,6 +114,11 @@ impl Default for Options {
 pub struct Discovery {
     /// The negotiated legacy version and the initialize result.
     pub legacy: Option<(String, Value)>,
+    /// The `Mcp-Session-Id` the legacy initialize minted: the server is stateful, and every later
+    /// request of the run's session carries it.
+    pub legacy_session: Option<String>,
+    /// Whether each era answered requests as SSE (else JSON), [legacy, modern].
+    pub answers_sse: [Option<bool>; 2],
     /// The server/discover result.
     pub modern: Option<Value>,
     /// Why an era is not spoken, for the skip messages.
@@ -109,6 +132,9 @@ pub struct Seen {
     pub method: Option<String>,
     pub message: Value,
 }
+
+/// The session header (case-insensitive; spelled `MCP-Session-Id` since 2025-11-25).
+pub const SESSION_ID: &str = "mcp-session-id";
 
 pub struct Probe {
     /// How requests reach the server; the probe never asks which kind it is.
@@ -135,6 +161,8 @@ pub struct Req {
     /// The JSON-RPC id whose response ends the exchange, and the method it answers.
     pub expect: Option<(Value, String)>,
     pub close_grace: Duration,
+    /// What the request leaves out or bends on purpose (a session id), for its evidence.
+    pub on_purpose: Option<String>,
 }
 
 impl Req {
@@ -146,7 +174,14 @@ impl Req {
             body: Vec::new(),
             expect: None,
             close_grace: Duration::from_secs(1),
+            on_purpose: None,
         }
+    }
+
+    /// Says in the evidence what this request omits or alters on purpose.
+    pub fn on_purpose(mut self, what: &str) -> Req {
+        self.on_purpose = Some(what.to_string());
+        self
     }
 
     /// Sets header `name`, replacing any earlier value.
@@ -235,8 +270,12 @@ impl Reply {
             Some(Cut::TooLarge) => " (over the size cap)",
             None => "",
         };
+        let on_purpose = match &request.on_purpose {
+            Some(what) => format!(" ({what}, on purpose)"),
+            None => String::new(),
+        };
         format!(
-            "{} {} [{}] {} → {} {} {}{cut}",
+            "{} {} [{}]{on_purpose} {} → {} {} {}{cut}",
             request.method,
             redact_query(&request.path),
             headers.join("; "),
@@ -436,11 +475,51 @@ impl Cx {
         self.capabilities().get(capability).is_some_and(|c| !c.is_null())
     }
 
+    /// The run's session id in this era, when the server is stateful.
+    pub fn session(&self) -> Option<&str> {
+        match self.era() {
+            Era::Legacy => self.probe.discovery.legacy_session.as_deref(),
+            Era::Modern => None,
+        }
+    }
+
+    /// Whether the server minted a session id at initialize.
+    pub fn stateful(&self) -> bool {
+        self.session().is_some()
+    }
+
+    /// A request to the MCP endpoint, in the run's session when the server is stateful.
+    pub fn to_endpoint(&self, method: &str) -> Req {
+        let req = Req::new(method, &self.probe.facts.mcp_path);
+        match self.session() {
+            Some(session) => req.header(SESSION_ID, session),
+            None => req,
+        }
+    }
+
     /// A POST to the MCP endpoint with the headers every client sends, body not yet set.
     pub fn post(&self) -> Req {
-        Req::new("POST", &self.probe.facts.mcp_path)
+        self.to_endpoint("POST")
             .header("content-type", "application/json")
             .header("accept", "application/json, text/event-stream")
+    }
+
+    /// Starts a session of its own, as a client does: initialize without a session id and, if
+    /// one is minted, `notifications/initialized` in it. Returns the minted id (none from a
+    /// stateless server) and initialize's reply.
+    pub async fn new_session(&self) -> Result<(Option<String>, Reply), WireError> {
+        let reply = self
+            .call("initialize", jsonrpc::initialize_params(&self.version()))
+            .await?;
+        let minted = reply.http.header(SESSION_ID).map(str::to_string);
+        if let Some(id) = &minted {
+            self.send(
+                self.notification("notifications/initialized", json!({}))
+                    .header(SESSION_ID, id),
+            )
+            .await?;
+        }
+        Ok((minted, reply))
     }
 
     /// The era's standard request for `method`: legacy with MCP-Protocol-Version; modern with
@@ -458,6 +537,9 @@ impl Cx {
         } else {
             params
         };
+        if method == "initialize" {
+            req = req.without(SESSION_ID); // initialize starts a session; it never names one
+        }
         req.expect = Some((id.clone(), method.to_string()));
         req.json(&jsonrpc::request(&id, method, params))
     }

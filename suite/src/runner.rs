@@ -10,7 +10,7 @@ use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
 
 use crate::checks::{self, Check, Outcome, Phase, Scope};
-use crate::probe::{Cx, Discovery, Era, Probe};
+use crate::probe::{Cx, Discovery, Era, Probe, SESSION_ID};
 use crate::report::model::{CheckResult, EraInfo, Report, SCHEMA_VERSION, Summary, Tool};
 use crate::target::Target;
 use crate::wire::jsonrpc::{self, LEGACY_VERSIONS, MODERN_VERSION};
@@ -101,18 +101,29 @@ pub async fn run_checks(
                 spoken: discovery.legacy.is_some(),
                 version: discovery.legacy.as_ref().map(|(v, _)| v.clone()),
                 note: discovery.legacy.is_none().then(|| discovery.legacy_absent.clone()),
+                sessions: discovery.legacy.as_ref().map(|_| match discovery.legacy_session {
+                    Some(_) => "stateful",
+                    None => "stateless",
+                }),
+                responses: responses(discovery.answers_sse[Era::Legacy as usize]),
             },
             EraInfo {
                 era: Era::Modern,
                 spoken: discovery.modern.is_some(),
                 version: discovery.modern.as_ref().map(|_| MODERN_VERSION.to_string()),
                 note: discovery.modern.is_none().then(|| discovery.modern_absent.clone()),
+                sessions: discovery.modern.as_ref().map(|_| "stateless"),
+                responses: responses(discovery.answers_sse[Era::Modern as usize]),
             },
         ],
         duration_ms: started.elapsed(),
         summary: Summary::of(&results, stale),
         results,
     })
+}
+
+fn responses(answers_sse: Option<bool>) -> Option<&'static str> {
+    answers_sse.map(|sse| if sse { "sse" } else { "json" })
 }
 
 /// Checks that still run when the server speaks no era the suite found: they say why.
@@ -243,6 +254,7 @@ async fn execute(probe: &Arc<Probe>, job: &Job, observer: &Observer<'_>) -> Chec
         verdict: outcome.verdict,
         level: job.check.level,
         source: job.check.source,
+        rule: job.check.rule,
         message: outcome.message,
         evidence: outcome.evidence,
         duration_ms: started.elapsed(),
@@ -289,6 +301,18 @@ async fn discover(probe: &Probe) -> Result<Discovery, Error> {
             {
                 Some(v) if LEGACY_VERSIONS.contains(&v) => {
                     discovery.legacy = Some((v.to_string(), result.clone().unwrap_or(json!({}))));
+                    discovery.answers_sse[Era::Legacy as usize] = Some(reply.is_sse());
+                    // A stateful server: the handshake ends with `initialized` in the new session.
+                    discovery.legacy_session = reply.http.header(SESSION_ID).map(str::to_string);
+                    if let Some(session) = &discovery.legacy_session {
+                        let initialized = legacy
+                            .notification("notifications/initialized", json!({}))
+                            .header("mcp-protocol-version", v)
+                            .header(SESSION_ID, session);
+                        if let Err(e @ WireError::Connect(_)) = legacy.send(initialized).await {
+                            return Err(unreachable(&e));
+                        }
+                    }
                 }
                 Some(v) => {
                     discovery.legacy_absent =
@@ -317,6 +341,7 @@ async fn discover(probe: &Probe) -> Result<Discovery, Error> {
                 .is_some_and(|v| v.iter().any(|x| x == MODERN_VERSION));
             if speaks_modern {
                 discovery.modern = result;
+                discovery.answers_sse[Era::Modern as usize] = Some(reply.is_sse());
             } else {
                 discovery.modern_absent = format!(
                     "server/discover was not answered ({})",

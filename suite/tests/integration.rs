@@ -1,6 +1,7 @@
 //! The suite's integration tests: one binary (see DEVELOPERS.md on build times), one module each.
 
 mod integration {
+    mod call_policy;
     mod cli;
     pub mod common;
     mod container;
@@ -12,4 +13,5 @@ mod integration {
     mod runner;
     mod snapshots;
     mod sse_chunking;
+    mod typescript_sdk;
 }

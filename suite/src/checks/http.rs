@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::util::{has_result, is_success, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
-use crate::probe::{Cx, Era, Profile, Req};
+use crate::probe::{Cx, Era, Profile};
 use crate::wire::jsonrpc;
 use crate::wire::transport::Capability;
 use crate::wire::transport::{Cut, WireError};
@@ -208,7 +208,8 @@ async fn response_content_type(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn get(cx: &Cx) -> Result<Outcome, WireError> {
-    let mut req = Req::new("GET", &cx.probe.facts.mcp_path)
+    let mut req = cx
+        .to_endpoint("GET")
         .header("accept", "text/event-stream")
         .header("mcp-protocol-version", &cx.version());
     // A GET stream may legitimately stay open: watch it for a second, then let go.
@@ -218,8 +219,10 @@ async fn get(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(match reply.status() {
         405 => Outcome::pass("405: no server-initiated stream (stateless)"),
         200 if reply.is_sse() => {
+            // A stateful session's stream may well have nothing to say yet; a stateless server's
+            // never will, and clients that open it wait on a dead end.
             let silent = reply.http.body.is_empty() && reply.http.cut.is_some();
-            if silent {
+            if silent && !cx.stateful() {
                 Outcome::warn(
                     "GET opened an SSE stream that sent nothing for 1 s; a stateless server should answer 405",
                 )

@@ -209,7 +209,7 @@ pub(crate) mod util {
     use serde_json::{Value, json};
 
     use super::Outcome;
-    use crate::probe::{Cx, Reply};
+    use crate::probe::{CallPolicy, Cx, Reply};
     use crate::wire::transport::WireError;
 
     /// AgentCore's runtime initialization limit ("initialization completes in 60s").
@@ -258,9 +258,94 @@ pub(crate) mod util {
             .is_none_or(|r| r.is_empty())
     }
 
-    /// Tools made to take long are not latency samples.
-    pub fn is_quick(tool: &Value) -> bool {
-        let name = tool["name"].as_str().unwrap_or("");
-        !(name == "slow" || name.contains("progress") || name.contains("logging") || name.contains("sleep"))
+    /// The tools the call policy lets the run call, each with its arguments, and a sentence
+    /// naming the listed tools it does not call and the flag that would.
+    pub struct Callable {
+        pub calls: Vec<(Value, Value)>,
+        pub not_called: Option<String>,
+    }
+
+    impl Callable {
+        pub fn allows(&self, name: &str) -> bool {
+            self.calls.iter().any(|(tool, _)| tool["name"] == name)
+        }
+    }
+
+    const HOW: &str = "--call-policy all calls every tool, --call NAME --args JSON calls one";
+
+    /// What this era's run may call: `--call`s if given, else what `--call-policy` allows
+    /// (read-only tools by default; never a name heuristic).
+    pub async fn callable(cx: &Cx) -> Result<Callable, WireError> {
+        let tools = cx.tools().await?;
+        let name = |tool: &Value| tool["name"].as_str().unwrap_or("?").to_string();
+        let options = cx.options();
+        if !options.calls.is_empty() {
+            let calls = options
+                .calls
+                .iter()
+                .map(|(called, args)| {
+                    let tool = tools.iter().find(|t| t["name"] == called.as_str()).cloned();
+                    (tool.unwrap_or_else(|| json!({ "name": called })), args.clone())
+                })
+                .collect();
+            let others: Vec<String> = tools
+                .iter()
+                .map(name)
+                .filter(|n| !options.calls.iter().any(|(c, _)| c == n))
+                .collect();
+            let not_called =
+                (!others.is_empty()).then(|| format!("not called: {} (only --call tools are)", others.join(", ")));
+            return Ok(Callable { calls, not_called });
+        }
+        let (mut calls, mut refused, mut unfillable) = (Vec::new(), Vec::new(), Vec::new());
+        for tool in &tools {
+            let read_only = tool.pointer("/annotations/readOnlyHint") == Some(&json!(true));
+            let allowed = match options.call_policy {
+                CallPolicy::All => true,
+                CallPolicy::ReadOnly => read_only,
+                CallPolicy::None => false,
+            };
+            match (allowed, sample_arguments(tool)) {
+                (false, _) => refused.push(name(tool)),
+                (true, None) => unfillable.push(name(tool)),
+                (true, Some(arguments)) => calls.push((tool.clone(), arguments)),
+            }
+        }
+        let mut reasons = Vec::new();
+        if !refused.is_empty() {
+            let why = match options.call_policy {
+                CallPolicy::None => "--call-policy none",
+                _ => "not annotated readOnlyHint: true",
+            };
+            reasons.push(format!("not called: {} ({why}; {HOW})", refused.join(", ")));
+        }
+        if !unfillable.is_empty() {
+            reasons.push(format!(
+                "not called: {} (arguments the suite cannot fill in; --call NAME --args JSON calls one)",
+                unfillable.join(", ")
+            ));
+        }
+        let not_called = (!reasons.is_empty()).then(|| reasons.join("; "));
+        Ok(Callable { calls, not_called })
+    }
+
+    /// Arguments for a tool whose required inputs are all simple scalars; `None` otherwise.
+    pub fn sample_arguments(tool: &Value) -> Option<Value> {
+        let schema = tool.get("inputSchema")?;
+        let mut arguments = serde_json::Map::new();
+        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+            let name = name.as_str()?;
+            let value = match schema
+                .pointer(&format!("/properties/{name}/type"))
+                .and_then(Value::as_str)?
+            {
+                "number" | "integer" => json!(2),
+                "string" => json!("suite"),
+                "boolean" => json!(true),
+                _ => return None,
+            };
+            arguments.insert(name.to_string(), value);
+        }
+        Some(Value::Object(arguments))
     }
 }

@@ -295,8 +295,9 @@ async fn header_mismatch(cx: &Cx) -> Result<Outcome, WireError> {
         ),
     ];
     if cx.declares("tools") {
-        let tools = cx.tool_names().await?;
-        if let Some(tool) = tools.first() {
+        // A server that ignores Mcp-Name would run the call: only a tool the policy allows.
+        let callable = super::util::callable(cx).await?;
+        if let Some(tool) = callable.calls.first().and_then(|(t, _)| t["name"].as_str()) {
             let call = cx.standard("tools/call", json!({ "name": tool, "arguments": {} }));
             cases.push((
                 "Mcp-Name naming another tool",
@@ -508,9 +509,11 @@ async fn error_id_echo(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn no_log_without_level(cx: &Cx) -> Result<Outcome, WireError> {
-    let tools = cx.tool_names().await?;
-    let Some(tool) = tools.iter().find(|t| t.contains("logging")) else {
-        return Ok(Outcome::skip("no tool known to log (e.g. test_tool_with_logging)"));
+    let callable = super::util::callable(cx).await?;
+    let Some(tool) = ["test_tool_with_logging"].into_iter().find(|t| callable.allows(t)) else {
+        return Ok(Outcome::skip(
+            "no tool known to log that the call policy allows (test_tool_with_logging)",
+        ));
     };
     let reply = cx.call("tools/call", json!({ "name": tool, "arguments": {} })).await?;
     let logs = reply

@@ -175,9 +175,9 @@ async fn busy(cx: &Cx) -> Result<Outcome, WireError> {
     let Some(cx) = cx.spoken() else {
         return Ok(Outcome::skip("the server speaks no MCP era the suite knows"));
     };
-    if !cx.tool_names().await?.iter().any(|t| t == "slow") {
+    if !super::util::callable(&cx).await?.allows("slow") {
         return Ok(Outcome::skip(
-            "no `slow` tool to keep the server busy (the reference server has one)",
+            "no `slow` tool the call policy allows, to keep the server busy (the reference server has one)",
         ));
     }
     if let Err(outcome) = ping_json(&cx).await? {

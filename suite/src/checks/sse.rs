@@ -52,8 +52,8 @@ pub const CHECKS: &[Check] = &[
         scope: Scope::EachEra,
         phase: Phase::Together,
         needs: &[],
-        source: TRANSPORT,
-        rule: "the response to the request's id appears exactly once",
+        source: "JSONRPC 2.0 §5 (one response per request); MCP 2025-11-25 basic/transports.mdx (SHOULD include it, else resumable)",
+        rule: "the response to the request's id appears exactly once (missing on a resumable stream with event ids: a warn)",
         run: check_fn!(response_once),
     },
     Check {
@@ -147,13 +147,13 @@ async fn samples(cx: &Cx) -> Result<Vec<Reply>, WireError> {
     let mut requests = vec![cx.cheap()];
     if cx.declares("tools") {
         requests.push(cx.standard("tools/list", json!({})));
-        let tools = cx.tool_names().await?;
+        let callable = super::util::callable(cx).await?;
         let progress = json!({ "progressToken": "suite-progress" });
         // A tool that reports progress puts notifications on the stream; `slow` is the quickest.
-        if tools.iter().any(|t| t == "slow") {
+        if callable.allows("slow") {
             let params = json!({ "name": "slow", "arguments": { "seconds": 0.02 }, "_meta": progress });
             requests.push(cx.standard("tools/call", params));
-        } else if tools.iter().any(|t| t == "test_tool_with_progress") {
+        } else if callable.allows("test_tool_with_progress") {
             let params = json!({ "name": "test_tool_with_progress", "arguments": {}, "_meta": progress });
             requests.push(cx.standard("tools/call", params));
         }
@@ -257,11 +257,17 @@ fn answers(message: &Value, id: &Value) -> bool {
 async fn response_once(cx: &Cx) -> Result<Outcome, WireError> {
     over_samples(
         cx,
-        |reply, _| {
+        |reply, stream| {
             let (id, _) = reply.request.expect.as_ref()?;
             match reply.messages.iter().filter(|m| answers(m, id)).count() {
                 1 => None,
-                0 => Some(Outcome::fail(format!("no response to id {id} on the stream"))),
+                // With event ids a client may resume the stream and get the response there.
+                0 if stream.events.iter().any(|e| e.id.is_some()) => Some(Outcome::warn(format!(
+                    "no response to id {id} on the stream; it SHOULD come on it (a client must resume to get it)"
+                ))),
+                0 => Some(Outcome::fail(format!(
+                    "no response to id {id} on a stream without event ids: the request is never answered"
+                ))),
                 n => Some(Outcome::fail(format!("the response to id {id} appears {n} times"))),
             }
         },
@@ -326,6 +332,9 @@ async fn related_only(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn event_ids_unique(cx: &Cx) -> Result<Outcome, WireError> {
+    if cx.stateful() {
+        return event_ids_unique_in_session(cx).await;
+    }
     over_samples(
         cx,
         |_, stream| {
@@ -336,6 +345,43 @@ async fn event_ids_unique(cx: &Cx) -> Result<Outcome, WireError> {
         "no repeated event ids",
     )
     .await
+}
+
+/// A stateful session's event ids are unique across all of its streams (every sample was sent
+/// in the run's session).
+async fn event_ids_unique_in_session(cx: &Cx) -> Result<Outcome, WireError> {
+    let replies = samples(cx).await?;
+    if replies.is_empty() {
+        return Ok(Outcome::skip(
+            "the server answered with JSON, not SSE: no stream to check",
+        ));
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for (stream, reply) in replies.iter().enumerate() {
+        let events = reply.sse.as_ref().map(|s| s.events.as_slice()).unwrap_or_default();
+        for id in events.iter().filter_map(|e| e.id.as_ref()) {
+            if let Some(first) = seen.insert(id.clone(), stream) {
+                let place = if first == stream {
+                    "within one stream"
+                } else {
+                    "across two streams"
+                };
+                return Ok(Outcome::fail(format!(
+                    "event id `{id}` repeats {place} of one session; ids MUST be unique across all streams of a session"
+                ))
+                .with(reply.evidence()));
+            }
+        }
+    }
+    Ok(if seen.is_empty() {
+        Outcome::pass(format!("no event ids on {} streams of the session", replies.len()))
+    } else {
+        Outcome::pass(format!(
+            "{} event ids, unique across {} streams of the session",
+            seen.len(),
+            replies.len()
+        ))
+    })
 }
 
 async fn retry_numeric(cx: &Cx) -> Result<Outcome, WireError> {
@@ -430,9 +476,9 @@ async fn keepalive(cx: &Cx) -> Result<Outcome, WireError> {
             "takes longer than the keep-alive gap; run with --slow-checks",
         ));
     }
-    if !cx.tool_names().await?.iter().any(|t| t == "slow") {
+    if !super::util::callable(cx).await?.allows("slow") {
         return Ok(Outcome::skip(
-            "no `slow` tool to make a long request (the reference server has one)",
+            "no `slow` tool the call policy allows, to make a long request (the reference server has one)",
         ));
     }
     let gap = cx.options().keepalive_max_gap;

@@ -34,7 +34,7 @@ pub fn render(report: &Report, color: bool) -> String {
     );
     for era in &report.eras {
         let status = match (&era.version, &era.note) {
-            (Some(v), _) if era.spoken => format!("speaks {v}"),
+            (Some(v), _) if era.spoken => format!("speaks {v} ({})", era.shape()),
             (_, Some(note)) => format!("not spoken: {note}"),
             _ => "not spoken".to_string(),
         };

@@ -16,6 +16,11 @@ pub fn render(report: &Report) -> String {
         report.profile.name(),
         report.duration_ms.as_secs_f64()
     );
+    for era in report.eras.iter().filter(|e| e.spoken) {
+        let version = era.version.as_deref().unwrap_or("");
+        out.push_str(&format!("- {} era: {version} ({})\n", era.era.name(), era.shape()));
+    }
+    out.push('\n');
     for note in &report.notes {
         out.push_str(&format!("> **Note:** {}\n\n", cell(note)));
     }

@@ -41,6 +41,11 @@ pub struct EraInfo {
     pub version: Option<String>,
     /// Why the era is not spoken.
     pub note: Option<String>,
+    /// `stateful` when initialize minted an `Mcp-Session-Id` (then resent on every request),
+    /// else `stateless`; null when the era is not spoken.
+    pub sessions: Option<&'static str>,
+    /// `sse` or `json`: how the server answered requests; null when the era is not spoken.
+    pub responses: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -53,12 +58,26 @@ pub struct CheckResult {
     pub verdict: Verdict,
     pub level: Level,
     pub source: &'static str,
+    /// The rule the verdict judges, in one line (as `list` shows it).
+    pub rule: &'static str,
     pub message: String,
     pub evidence: Vec<String>,
     #[serde(serialize_with = "millis")]
     pub duration_ms: Duration,
     /// Set when an expected-failures entry covers this result: the entry's reason.
     pub expected: Option<String>,
+}
+
+impl EraInfo {
+    /// `stateful, SSE`: how the server speaks this era.
+    pub fn shape(&self) -> String {
+        let responses = self.responses.map(str::to_uppercase);
+        [self.sessions.map(str::to_string), responses]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl CheckResult {

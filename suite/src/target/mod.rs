@@ -138,7 +138,8 @@ impl Target {
                 });
                 let faults: Vec<_> = config.faults.names().collect();
                 let mode = if config.json_response { "JSON" } else { "SSE" };
-                let mut label = format!("embedded reference server ({mode}) at http://127.0.0.1:{port}/mcp");
+                let stateful = if config.stateful { ", stateful" } else { "" };
+                let mut label = format!("embedded reference server ({mode}{stateful}) at http://127.0.0.1:{port}/mcp");
                 if !faults.is_empty() {
                     label.push_str(&format!(", faults: {}", faults.join(", ")));
                 }

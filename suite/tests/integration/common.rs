@@ -31,6 +31,64 @@ pub fn reference(faults: &[&str], json_response: bool) -> Target {
     })
 }
 
+/// Says on the terminal that a test did not run what it is for. libtest captures `eprintln!` of a
+/// passing test, so this writes to the stderr handle directly: plain `cargo test` shows it.
+pub fn skip_loudly(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {why}");
+}
+
+/// The path in environment variable `var`, or a loud skip; with `require` set to 1 (CI), a
+/// failure instead.
+pub fn required_tool(var: &str, require: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(path) if !path.is_empty() => Some(path),
+        _ => {
+            let required = std::env::var(require).is_ok_and(|v| v == "1");
+            assert!(!required, "{require}=1 but {var} is not set");
+            skip_loudly(&format!("{what} need {var}"));
+            None
+        }
+    }
+}
+
+/// A free loopback port (bound and released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process that is killed when dropped.
+pub struct Child(pub std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Spawns `command` and waits (10 s at most) until it listens on `port`.
+pub async fn serve_on(mut command: std::process::Command, port: u16) -> Child {
+    let child = Child(
+        command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the server starts"),
+    );
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{command:?} did not listen on {port} within 10 s");
+}
+
 pub async fn check(target: &Target, options: &RunOptions) -> Report {
     tokio::time::timeout(Duration::from_secs(120), run(target, options))
         .await

@@ -36,7 +36,7 @@ async fn docker(images: &[&str]) -> Option<Docker> {
                 !required("AGENTCORE_SUITE_REQUIRE_DOCKER"),
                 "AGENTCORE_SUITE_REQUIRE_DOCKER=1 but {e}"
             );
-            eprintln!("SKIPPED: container tests need a Docker engine ({e})");
+            super::common::skip_loudly(&format!("container tests need a Docker engine ({e})"));
             return None;
         }
     };
@@ -50,7 +50,7 @@ async fn docker(images: &[&str]) -> Option<Docker> {
                 !required("AGENTCORE_SUITE_REQUIRE_DOCKER"),
                 "image {image} is missing: {hint}"
             );
-            eprintln!("SKIPPED: container tests need the image {image}: {hint}");
+            super::common::skip_loudly(&format!("container tests need the image {image}: {hint}"));
             return None;
         }
     }
@@ -137,7 +137,7 @@ async fn the_arm64_deploy_artifact_boots_and_passes() {
             !required("AGENTCORE_SUITE_REQUIRE_ARM64"),
             "AGENTCORE_SUITE_REQUIRE_ARM64=1 but qemu-aarch64 is not in binfmt_misc"
         );
-        eprintln!("SKIPPED: running the arm64 image needs qemu-user-static registered in binfmt_misc");
+        super::common::skip_loudly("running the arm64 image needs qemu-user-static registered in binfmt_misc");
         return;
     }
     let Some(docker) = docker(&[ARM64]).await else { return };

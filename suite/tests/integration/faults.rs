@@ -2,8 +2,8 @@
 //! its non-pass verdict (fail for MUST-level checks, and the run exits 1; warn for the rest).
 
 use agentcore_mcp_reference::FAULTS;
+use agentcore_mcp_suite::RunOptions;
 use agentcore_mcp_suite::checks::{Level, Verdict, catalog};
-use agentcore_mcp_suite::{Profile, RunOptions};
 
 use super::common::{check, quick_options, reference};
 
@@ -43,11 +43,8 @@ fn every_check_has_a_fault() {
 fn options_for(check_id: &str) -> RunOptions {
     let mut options = quick_options();
     options.only = vec![check_id.to_string()];
-    if check_id.starts_with("session.unknown") || check_id.starts_with("session.missing") {
-        options.probe.profile = Profile::Mcp;
-    }
     // The slow-* faults add 150–300 ms; even a loaded machine answers the clean server well under 100 ms.
-    if check_id.starts_with("latency.") || check_id == "ping.latency" {
+    if check_id.starts_with("latency.") {
         options.probe.latency_budget = std::time::Duration::from_millis(100);
     }
     options

@@ -1,73 +1,43 @@
 //! Interop with a server nobody here wrote: the Python `mcp` SDK's MCPServer as the AgentCore
-//! samples run it (stateless), in SSE and JSON modes. Every failure must be a real violation, and
-//! those are listed with their citation in fixtures/python/expected-failures.yml.
+//! samples run it (stateless), in SSE and JSON modes, and as the SDK runs by default (stateful:
+//! it mints `Mcp-Session-Id`). Every failure must be a real violation, and those are listed with
+//! their citation in fixtures/python/expected-failures.yml.
 //!
 //! Needs a Python with `mcp` installed: `MCP_PYTHON=/path/to/python` (.ci/run makes a venv).
 //! Without it the tests skip loudly, unless `AGENTCORE_SUITE_REQUIRE_PYTHON=1` (CI) makes that a failure.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use agentcore_mcp_suite::{ExpectedFailures, Target};
+use agentcore_mcp_suite::checks::Verdict;
+use agentcore_mcp_suite::{ExpectedFailures, Report, Target};
 
-use super::common::{check, non_passes, quick_options};
+use super::common::{Child, check, free_port, non_passes, quick_options, required_tool, serve_on};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/python");
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/python");
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+pub fn python() -> Option<String> {
+    required_tool(
+        "MCP_PYTHON",
+        "AGENTCORE_SUITE_REQUIRE_PYTHON",
+        "Python SDK interop tests (a python with `mcp` installed)",
+    )
 }
 
-fn python() -> Option<String> {
-    match std::env::var("MCP_PYTHON") {
-        Ok(path) if !path.is_empty() => Some(path),
-        _ => {
-            let required = std::env::var("AGENTCORE_SUITE_REQUIRE_PYTHON").is_ok_and(|v| v == "1");
-            assert!(!required, "AGENTCORE_SUITE_REQUIRE_PYTHON=1 but MCP_PYTHON is not set");
-            eprintln!("SKIPPED: Python SDK interop tests need MCP_PYTHON=<python with `mcp` installed>");
-            None
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start(python: &str, json: bool) -> (Server, String) {
+/// Runs fixtures/python/`script` with `args` on a free port; returns it and its MCP URL.
+pub async fn start(python: &str, script: &str, args: &[&str]) -> (Child, String) {
     let port = free_port();
     let mut command = Command::new(python);
-    command.arg(format!("{FIXTURES}/mcp_server.py")).arg(port.to_string());
-    if json {
-        command.arg("--json");
-    }
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python starts");
-    let server = Server(child);
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return (server, format!("http://127.0.0.1:{port}/mcp"));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the Python server did not listen on {port} within 10 s");
+    command
+        .arg(format!("{FIXTURES}/{script}"))
+        .arg(port.to_string())
+        .args(args);
+    (serve_on(command, port).await, format!("http://127.0.0.1:{port}/mcp"))
 }
 
-async fn judge(json: bool) {
-    let Some(python) = python() else { return };
-    let (_server, url) = start(&python, json).await;
+async fn judge(args: &[&str]) -> Option<Report> {
+    let python = python()?;
+    let (_server, url) = start(&python, "mcp_server.py", args).await;
     let mut options = quick_options();
     options.probe.latency_budget = Duration::from_secs(2);
     let expected = std::fs::read_to_string(format!("{FIXTURES}/expected-failures.yml")).unwrap();
@@ -81,14 +51,33 @@ async fn judge(json: bool) {
         report.summary
     );
     assert!(report.summary.passed > 60, "{}", report.summary.line());
+    Some(report)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_sse_mode_has_only_its_known_violations() {
-    judge(false).await;
+    judge(&[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_json_mode_has_only_its_known_violations() {
-    judge(true).await;
+    judge(&["--json"]).await;
+}
+
+/// The SDK's default (stateless_http=False): judged as the stateful server it is.
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_stateful_is_judged_as_stateful() {
+    let Some(report) = judge(&["--stateful"]).await else {
+        return;
+    };
+    assert_eq!(report.eras[0].sessions, Some("stateful"), "{:?}", report.eras);
+    for id in [
+        "session.terminated-404",
+        "session.reinitialize",
+        "session.id-entropy",
+        "tools.list",
+    ] {
+        let result = report.results.iter().find(|r| r.id == id).unwrap();
+        assert_eq!(result.verdict, Verdict::Pass, "{id}: {}", result.message);
+    }
 }

@@ -1,5 +1,9 @@
 //! The clean reference server passes every applicable check, in both eras and both modes.
 
+use agentcore_mcp_reference::Config;
+use agentcore_mcp_suite::checks::Verdict;
+use agentcore_mcp_suite::{Profile, Target};
+
 use super::common::{check, non_passes, quick_options, reference};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -26,4 +30,35 @@ async fn clean_reference_passes_everything_in_json_mode() {
         skipped_sse.count() >= 20,
         "SSE framing checks skip when the server answers JSON"
     );
+}
+
+/// A stateful reference server passes under both profiles, judged by the stateful rules.
+#[tokio::test(flavor = "multi_thread")]
+async fn stateful_reference_passes_under_both_profiles() {
+    let target = Target::Embedded(Config {
+        stateful: true,
+        keepalive: std::time::Duration::from_millis(100),
+        ..Config::default()
+    });
+    for profile in [Profile::Agentcore, Profile::Mcp] {
+        let mut options = quick_options();
+        options.probe.profile = profile;
+        let report = check(&target, &options).await;
+        assert!(
+            non_passes(&report).is_empty(),
+            "{profile:?}: {:#?}",
+            non_passes(&report)
+        );
+        assert_eq!(report.eras[0].sessions, Some("stateful"));
+        let stateful_rules = [
+            "session.terminated-404",
+            "session.reinitialize",
+            "session.id-entropy",
+            "session.missing-400",
+        ];
+        for id in stateful_rules {
+            let result = report.results.iter().find(|r| r.id == id).unwrap();
+            assert_eq!(result.verdict, Verdict::Pass, "{profile:?} {id}: {}", result.message);
+        }
+    }
 }
