@@ -101,5 +101,22 @@ pub fn router(config: Config) -> Router {
 
 /// Serves `router(config)` on `listener` until the task is dropped or the process ends.
 pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> std::io::Result<()> {
+    let listener = without_nagle(listener, &config);
     axum::serve(listener, router(config)).await
+}
+
+/// Turns Nagle's algorithm off on every accepted connection. With it on, the last small write of
+/// each response waits for the client's delayed ACK: ~40 ms per request on a kept-alive
+/// connection (what proxies and SDK clients use). The `nagle-stall` fault leaves it on.
+pub fn without_nagle(
+    listener: tokio::net::TcpListener,
+    config: &Config,
+) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = std::net::SocketAddr> {
+    use axum::serve::ListenerExt;
+    let nodelay = !config.faults.has(Fault::NagleStall);
+    listener.tap_io(move |tcp| {
+        if nodelay {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
 }

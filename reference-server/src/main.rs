@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agentcore_mcp_reference::{Config, FAULTS, Fault, Faults, router};
+use agentcore_mcp_reference::{Config, FAULTS, Fault, Faults, router, without_nagle};
 use clap::Parser;
 
 /// Reference MCP server for the Amazon Bedrock AgentCore runtime contract.
@@ -91,6 +91,7 @@ async fn main() -> ExitCode {
         }
     );
     let honour_sigterm = !config.faults.has(Fault::IgnoreSigterm);
+    let listener = without_nagle(listener, &config);
     let serve = axum::serve(listener, router(config)).with_graceful_shutdown(shutdown_signal(honour_sigterm));
     // In-flight requests get a second to finish after the signal; then the process exits anyway.
     tokio::select! {

@@ -383,6 +383,25 @@ impl Probe {
         Ok(reply)
     }
 
+    /// Sends `reqs` in turn on one kept-alive connection (each read to its end) and gives the raw
+    /// responses: for comparing reused and fresh connections.
+    pub async fn send_kept_alive(&self, reqs: Vec<Req>) -> Result<Vec<HttpResponse>, WireError> {
+        let mut requests = Vec::with_capacity(reqs.len());
+        for mut req in reqs {
+            for (name, value) in &self.options.headers {
+                req = req.header(name, value);
+            }
+            requests.push(HttpRequest {
+                method: req.method,
+                path: req.path,
+                headers: req.headers,
+                body: req.body,
+            });
+        }
+        let limits = self.limits(Duration::ZERO, self.options.timeout);
+        self.transport.exchange_kept_alive(&requests, limits).await
+    }
+
     fn remember(&self, reply: &Reply) {
         if reply.request.method != "POST" || reply.request.path != self.facts.mcp_path {
             return; // only MCP traffic is judged against the MCP schema

@@ -9,8 +9,7 @@ use serde_json::Value;
 use super::util::{is_success, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Reply};
-use crate::wire::transport::Capability;
-use crate::wire::transport::WireError;
+use crate::wire::transport::{Capability, WireError};
 
 const TRANSPORT: &str = "MCP 2025-11-25 basic/transports.mdx#sending-messages-to-the-server";
 const RFC: &str = "HTTP RFC 9110 §12.5.1 (Accept)";

@@ -1,6 +1,7 @@
-//! latency — measured, budgeted. N sequential samples on fresh connections (AgentCore's proxy
-//! opens its own), p50/p90/p99/max of the full response and p50 of the first byte. A p99 over the
-//! budget warns; the numbers are always in the message.
+//! latency — measured, budgeted. N sequential samples on fresh connections (connect time counts),
+//! p50/p90/p99/max of the full response and p50 of the first byte; `latency.keep-alive` compares
+//! them with requests on one kept-alive connection, as proxies and SDK clients send them. A p99
+//! over the budget warns; the numbers are always in the message.
 
 use std::time::Duration;
 
@@ -10,8 +11,7 @@ use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Req};
 use crate::stats::percentile;
 use crate::wire::jsonrpc;
-use crate::wire::transport::Capability;
-use crate::wire::transport::WireError;
+use crate::wire::transport::{Capability, WireError};
 
 const SOURCE: &str = "AGENTCORE latency budget (configurable: --latency-budget, --samples)";
 
@@ -25,6 +25,16 @@ pub const CHECKS: &[Check] = &[
         source: SOURCE,
         rule: "GET /ping p99 within the latency budget",
         run: check_fn!(ping),
+    },
+    Check {
+        id: "latency.keep-alive",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        phase: Phase::Alone,
+        needs: &[Capability::KeepAlive],
+        source: "AGENTCORE latency budget; the delayed-ACK × Nagle stall (RFC 1122 §4.2.3.2, RFC 896)",
+        rule: "requests on one kept-alive connection (proxies, SDK clients) are not much slower than on fresh ones",
+        run: check_fn!(keep_alive),
     },
     Check {
         id: "latency.cold-start",
@@ -150,6 +160,51 @@ async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
     .await
 }
 
+/// The same cheap request on fresh connections and on one kept-alive connection: a reused
+/// connection that is much slower (typically ~40 ms a request) shows Nagle's algorithm waiting
+/// for the client's delayed ACK; clients and proxies that keep connections open pay it every time.
+async fn keep_alive(cx: &Cx) -> Result<Outcome, WireError> {
+    let samples = cx.options().samples.max(3);
+    let mut fresh = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let reply = cx.send(cx.cheap()).await?;
+        if reply.response().is_none() {
+            return Ok(Outcome::error("the request did not succeed, so it cannot be timed").with(reply.evidence()));
+        }
+        fresh.push(reply.http.timings.total);
+    }
+    // One more than the samples: the first request on the connection also pays for connecting.
+    let responses = cx
+        .probe
+        .send_kept_alive((0..=samples).map(|_| cx.cheap()).collect())
+        .await?;
+    let mut reused: Vec<Duration> = responses.iter().skip(1).map(|r| r.timings.total).collect();
+    fresh.sort();
+    reused.sort();
+    Ok(judge_keep_alive(
+        percentile(&fresh, 0.5),
+        percentile(&reused, 0.5),
+        samples,
+    ))
+}
+
+/// Reused connections more than 20 ms slower than fresh ones at p50 warn, naming the likely cause.
+fn judge_keep_alive(fresh: Duration, reused: Duration, samples: usize) -> Outcome {
+    let numbers = format!(
+        "p50 {} ms on fresh connections, {} ms on one kept-alive connection ({samples} samples each)",
+        ms(fresh),
+        ms(reused)
+    );
+    if reused > fresh + Duration::from_millis(20) {
+        Outcome::warn(format!(
+            "{numbers}: every request on a reused connection stalls; ~40 ms is the signature of Nagle's \
+             algorithm waiting for a delayed ACK: set TCP_NODELAY on accepted sockets"
+        ))
+    } else {
+        Outcome::pass(numbers)
+    }
+}
+
 async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
     let Some(container) = cx.probe.facts.container.as_ref() else {
         return Ok(Outcome::skip("the target is not a container (use --image or --build)"));
@@ -267,6 +322,13 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reused_connection_much_slower_than_fresh_ones_warns() {
+        let ms = Duration::from_millis;
+        assert_eq!(judge_keep_alive(ms(1), ms(2), 5).verdict, crate::checks::Verdict::Pass);
+        assert_eq!(judge_keep_alive(ms(1), ms(43), 5).verdict, crate::checks::Verdict::Warn);
+    }
 
     #[test]
     fn cold_start_fails_over_sixty_seconds_and_warns_over_the_budget() {

@@ -7,8 +7,7 @@ use super::util::{short, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Reply, Req};
 use crate::wire::jsonrpc::{self, META_SERVER_INFO, MODERN_VERSION};
-use crate::wire::transport::Capability;
-use crate::wire::transport::WireError;
+use crate::wire::transport::{Capability, WireError};
 
 const HTTP: &str = "MCP 2026-07-28 basic/transports/streamable-http.mdx";
 const BASIC: &str = "MCP 2026-07-28 basic/index.mdx";

@@ -9,8 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Reply};
-use crate::wire::transport::Capability;
-use crate::wire::transport::WireError;
+use crate::wire::transport::{Capability, WireError};
 
 const SOURCE: &str = "AGENTCORE runtime-long-run.html (HTTP-protocol /ping contract); SEED deployment guide";
 

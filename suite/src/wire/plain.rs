@@ -1,4 +1,5 @@
-//! Plain HTTP/1.1 on a fresh connection per request, built by hand on hyper's connection API.
+//! Plain HTTP/1.1 on a fresh connection per request (or, for latency.keep-alive, several requests
+//! on one kept-alive connection), built by hand on hyper's connection API.
 //! Why not reqwest here: conformance checks must send exactly what they say — no Accept header at
 //! all (reqwest always adds `Accept: */*`), any Host, malformed bodies — and time the connection
 //! they opened themselves. reqwest serves HTTPS and proxies (`tls.rs`).
@@ -11,7 +12,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::transport::{
-    Enough, Exchange, HttpRequest, HttpResponse, Limits, Observes, Timings, Transport, WireError, head_of, read_body,
+    Enough, Exchange, Exchanges, Head, HttpRequest, HttpResponse, Limits, Observes, Transport, WireError, head_of,
+    read_response,
 };
 
 /// Raw HTTP to `host:port`; sees and sends everything.
@@ -51,6 +53,72 @@ impl PlainHttp {
         // Aborting the driver closes the connection, ending a stream the server keeps open.
         let driver = AbortOnDrop(tokio::spawn(connection));
 
+        let hyper_request = self.build(request)?;
+        let sent = Instant::now();
+        let response = tokio::time::timeout_at(deadline.into(), sender.send_request(hyper_request))
+            .await
+            .map_err(|_| WireError::Timeout("the response head"))?
+            .map_err(|e| WireError::Protocol(e.to_string()))?;
+        let head = Head {
+            status: response.status().as_u16(),
+            headers: head_of(response.headers()),
+            first_byte: started.elapsed(),
+        };
+        let response = read_response(head, response.into_body(), started, sent, limits, enough).await;
+        drop(driver);
+        response
+    }
+}
+
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl PlainHttp {
+    /// Requests in turn on one connection; each response read to its end before the next.
+    async fn send_kept_alive(&self, requests: &[HttpRequest], limits: Limits) -> Result<Vec<HttpResponse>, WireError> {
+        let stream = tokio::time::timeout(limits.timeout, TcpStream::connect((self.host.as_str(), self.port)))
+            .await
+            .map_err(|_| WireError::Timeout("the TCP connection"))?
+            .map_err(|e| WireError::Connect(format!("{}: {e}", self.authority)))?;
+        let _ = stream.set_nodelay(true);
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| WireError::Protocol(e.to_string()))?;
+        let _driver = AbortOnDrop(tokio::spawn(connection));
+        let mut responses = Vec::with_capacity(requests.len());
+        for request in requests {
+            let started = Instant::now();
+            tokio::time::timeout(limits.timeout, sender.ready())
+                .await
+                .map_err(|_| WireError::Timeout("the connection to be ready again"))?
+                .map_err(|e| WireError::Protocol(format!("the server closed the kept-alive connection: {e}")))?;
+            let response = tokio::time::timeout(limits.timeout, sender.send_request(self.build(request)?))
+                .await
+                .map_err(|_| WireError::Timeout("the response head"))?
+                .map_err(|e| WireError::Protocol(e.to_string()))?;
+            let head = Head {
+                status: response.status().as_u16(),
+                headers: head_of(response.headers()),
+                first_byte: started.elapsed(),
+            };
+            let read = read_response(head, response.into_body(), started, started, limits, &mut |_| false).await?;
+            if read.cut.is_some() {
+                return Err(WireError::Protocol(
+                    "a response did not end, so the connection cannot be reused".into(),
+                ));
+            }
+            responses.push(read);
+        }
+        Ok(responses)
+    }
+
+    /// The request exactly as asked, with Host added when absent.
+    fn build(&self, request: &HttpRequest) -> Result<hyper::Request<Full<Bytes>>, WireError> {
         let mut builder = hyper::Request::builder()
             .method(request.method.as_str())
             .uri(&request.path);
@@ -60,39 +128,9 @@ impl PlainHttp {
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
-        let hyper_request = builder
+        builder
             .body(Full::new(Bytes::from(request.body.clone())))
-            .map_err(|e| WireError::Protocol(format!("cannot build the request: {e}")))?;
-
-        let sent = Instant::now();
-        let response = tokio::time::timeout_at(deadline.into(), sender.send_request(hyper_request))
-            .await
-            .map_err(|_| WireError::Timeout("the response head"))?
-            .map_err(|e| WireError::Protocol(e.to_string()))?;
-        let first_byte = started.elapsed();
-        let status = response.status().as_u16();
-        let headers = head_of(response.headers());
-        let (body, chunks, cut) = read_body(response.into_body(), sent, deadline, limits, enough).await?;
-        drop(driver);
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-            chunks,
-            timings: Timings {
-                first_byte,
-                total: started.elapsed(),
-            },
-            cut,
-        })
-    }
-}
-
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
+            .map_err(|e| WireError::Protocol(format!("cannot build the request: {e}")))
     }
 }
 
@@ -107,5 +145,9 @@ impl Transport for PlainHttp {
 
     fn exchange<'a>(&'a self, request: &'a HttpRequest, limits: Limits, enough: Enough<'a>) -> Exchange<'a> {
         Box::pin(self.send(request, limits, enough))
+    }
+
+    fn exchange_kept_alive<'a>(&'a self, requests: &'a [HttpRequest], limits: Limits) -> Exchanges<'a> {
+        Box::pin(self.send_kept_alive(requests, limits))
     }
 }

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use super::transport::{
-    Enough, Exchange, HttpRequest, HttpResponse, Limits, Observes, Timings, Transport, WireError, head_of, read_body,
+    Enough, Exchange, Head, HttpRequest, HttpResponse, Limits, Observes, Transport, WireError, head_of, read_response,
 };
 
 /// How to trust the server's certificate.
@@ -86,22 +86,13 @@ impl ReqwestHttp {
                     WireError::Protocol(chain(&e))
                 }
             })?;
-        let first_byte = started.elapsed();
-        let status = response.status().as_u16();
-        let headers = head_of(response.headers());
+        let head = Head {
+            status: response.status().as_u16(),
+            headers: head_of(response.headers()),
+            first_byte: started.elapsed(),
+        };
         let body = hyper::Response::from(response).into_body();
-        let (body, chunks, cut) = read_body(body, started, deadline, limits, enough).await?;
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-            chunks,
-            timings: Timings {
-                first_byte,
-                total: started.elapsed(),
-            },
-            cut,
-        })
+        read_response(head, body, started, started, limits, enough).await
     }
 }
 
@@ -111,8 +102,10 @@ impl Transport for ReqwestHttp {
     }
 
     fn observes(&self) -> Observes {
+        // Kept-alive timing is measured on plain HTTP only, for now.
         Observes {
             any_header: false,
+            keep_alive: false,
             ..Observes::EVERYTHING
         }
     }

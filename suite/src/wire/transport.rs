@@ -4,7 +4,7 @@
 //!
 //! Transports here: [`plain`](super::plain) (raw HTTP/1.1, exact bytes) and
 //! [`tls`](super::tls) (reqwest: HTTPS, proxies). Every transport reads the body through
-//! [`read_body`], so timings, the size cap, the deadline and the close grace mean the same on all.
+//! [`read_response`], so timings, the size cap, the deadline and the close grace mean the same on all.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -119,6 +119,8 @@ pub enum Capability {
     Ping,
     /// The body's bytes as the server wrote them, chunk by chunk, with their arrival times.
     RawBytes,
+    /// Several requests in turn on one kept-alive connection.
+    KeepAlive,
 }
 
 impl Capability {
@@ -128,6 +130,7 @@ impl Capability {
             Capability::AnyHeader => "set, change or leave out any request header (no Accept, another Host, an Origin)",
             Capability::Ping => "reach GET /ping on the server",
             Capability::RawBytes => "see the body's bytes and their timing as the server wrote them",
+            Capability::KeepAlive => "hold one connection open across requests",
         }
     }
 }
@@ -139,6 +142,7 @@ pub struct Observes {
     pub any_header: bool,
     pub ping: bool,
     pub raw_bytes: bool,
+    pub keep_alive: bool,
 }
 
 impl Observes {
@@ -147,6 +151,7 @@ impl Observes {
         any_header: true,
         ping: true,
         raw_bytes: true,
+        keep_alive: true,
     };
 
     pub fn can(self, capability: Capability) -> bool {
@@ -155,6 +160,7 @@ impl Observes {
             Capability::AnyHeader => self.any_header,
             Capability::Ping => self.ping,
             Capability::RawBytes => self.raw_bytes,
+            Capability::KeepAlive => self.keep_alive,
         }
     }
 
@@ -180,6 +186,8 @@ impl Observes {
 
 pub type Exchange<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, WireError>> + Send + 'a>>;
 
+pub type Exchanges<'a> = Pin<Box<dyn Future<Output = Result<Vec<HttpResponse>, WireError>> + Send + 'a>>;
+
 /// Called with every body chunk; returns true once the caller has what it needs.
 pub type Enough<'a> = &'a mut (dyn FnMut(&[u8]) -> bool + Send);
 
@@ -193,36 +201,57 @@ pub trait Transport: Send + Sync {
     /// Sends `request` and reads the response within `limits`. Reading waits at most
     /// `limits.close_grace` for the body to end once `enough` has returned true.
     fn exchange<'a>(&'a self, request: &'a HttpRequest, limits: Limits, enough: Enough<'a>) -> Exchange<'a>;
+
+    /// Sends `requests` one after another on one kept-alive connection, as proxies and SDK
+    /// clients do, reading each response to its end. Transports that say they cannot
+    /// (`Observes::keep_alive`) keep this default.
+    fn exchange_kept_alive<'a>(&'a self, requests: &'a [HttpRequest], limits: Limits) -> Exchanges<'a> {
+        let _ = (requests, limits);
+        let name = self.name().to_string();
+        Box::pin(async move {
+            Err(WireError::Unobservable(format!(
+                "the {name} transport cannot hold one connection open across requests"
+            )))
+        })
+    }
 }
 
-/// Reads a response body under `limits`: every chunk timed from `sent`, the size cap, the
-/// deadline, and the close grace once `enough` is satisfied. `Ok(None)` from `next` is the end.
-pub async fn read_body<B>(
+/// What arrived before the body: status, headers, and when (from `started`).
+pub struct Head {
+    pub status: u16,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub first_byte: Duration,
+}
+
+/// Reads the body after `head` under `limits` into the response: every chunk timed from `sent`,
+/// the size cap, the deadline, and the close grace once `enough` is satisfied.
+pub async fn read_response<B>(
+    head: Head,
     body: B,
+    started: Instant,
     sent: Instant,
-    deadline: Instant,
     limits: Limits,
     enough: Enough<'_>,
-) -> Result<(Vec<u8>, Vec<(Duration, usize)>, Option<Cut>), WireError>
+) -> Result<HttpResponse, WireError>
 where
     B: hyper::body::Body<Data = hyper::body::Bytes> + Unpin,
     B::Error: std::fmt::Display,
 {
+    let deadline = started + limits.timeout;
     let mut body = body;
     let mut bytes = Vec::new();
     let mut chunks = Vec::new();
     let mut stop_at = deadline;
-    loop {
+    let cut = loop {
         let frame = match tokio::time::timeout_at(stop_at.into(), body.frame()).await {
             Err(_) => {
-                let cut = if stop_at < deadline {
+                break Some(if stop_at < deadline {
                     Cut::Lingered
                 } else {
                     Cut::Deadline
-                };
-                return Ok((bytes, chunks, Some(cut)));
+                });
             }
-            Ok(None) => return Ok((bytes, chunks, None)),
+            Ok(None) => break None,
             Ok(Some(Err(e))) => return Err(WireError::Protocol(format!("reading the body: {e}"))),
             Ok(Some(Ok(frame))) => frame,
         };
@@ -232,13 +261,24 @@ where
         chunks.push((sent.elapsed(), data.len()));
         bytes.extend_from_slice(&data);
         if bytes.len() > limits.max_body_bytes {
-            return Ok((bytes, chunks, Some(Cut::TooLarge)));
+            break Some(Cut::TooLarge);
         }
         // `enough` sees every chunk (it may be parsing them); only its first `true` counts.
         if enough(&data) && stop_at == deadline {
             stop_at = (Instant::now() + limits.close_grace).min(deadline);
         }
-    }
+    };
+    Ok(HttpResponse {
+        status: head.status,
+        headers: head.headers,
+        body: bytes,
+        chunks,
+        timings: Timings {
+            first_byte: head.first_byte,
+            total: started.elapsed(),
+        },
+        cut,
+    })
 }
 
 /// The response head as the report keeps it.
@@ -269,6 +309,7 @@ mod tests {
             any_header: false,
             ping: false,
             raw_bytes: true,
+            keep_alive: false,
         };
         let accept = ("accept", "application/json, text/event-stream");
         assert_eq!(post_only.lacks_for(&request("POST", "/mcp", &[accept]), "/mcp"), None);

@@ -96,6 +96,17 @@ pub async fn check(target: &Target, options: &RunOptions) -> Report {
         .expect("the run starts")
 }
 
+/// Asserts that every result of each check in `ids` passed.
+pub fn assert_passed(report: &Report, ids: &[&str]) {
+    for id in ids {
+        let results: Vec<_> = report.results.iter().filter(|r| r.id == *id).collect();
+        assert!(!results.is_empty(), "{id} did not run");
+        for result in results {
+            assert_eq!(result.verdict, Verdict::Pass, "{}: {}", result.name(), result.message);
+        }
+    }
+}
+
 /// Results that are not pass or skip, one line each, for assertion messages.
 pub fn non_passes(report: &Report) -> Vec<String> {
     report

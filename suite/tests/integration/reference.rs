@@ -1,10 +1,9 @@
 //! The clean reference server passes every applicable check, in both eras and both modes.
 
 use agentcore_mcp_reference::Config;
-use agentcore_mcp_suite::checks::Verdict;
 use agentcore_mcp_suite::{Profile, Target};
 
-use super::common::{check, non_passes, quick_options, reference};
+use super::common::{assert_passed, check, non_passes, quick_options, reference};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn clean_reference_passes_everything_over_sse() {
@@ -56,9 +55,6 @@ async fn stateful_reference_passes_under_both_profiles() {
             "session.id-entropy",
             "session.missing-400",
         ];
-        for id in stateful_rules {
-            let result = report.results.iter().find(|r| r.id == id).unwrap();
-            assert_eq!(result.verdict, Verdict::Pass, "{profile:?} {id}: {}", result.message);
-        }
+        assert_passed(&report, &stateful_rules);
     }
 }

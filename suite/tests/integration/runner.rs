@@ -78,6 +78,7 @@ impl Transport for PostOnly {
             any_header: false,
             ping: false,
             raw_bytes: false,
+            keep_alive: false,
         }
     }
 

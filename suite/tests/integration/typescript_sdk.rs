@@ -9,9 +9,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use agentcore_mcp_suite::Target;
-use agentcore_mcp_suite::checks::Verdict;
 
-use super::common::{check, free_port, non_passes, quick_options, required_tool, serve_on};
+use super::common::{assert_passed, check, free_port, non_passes, quick_options, required_tool, serve_on};
 
 const SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/typescript/server.cjs");
 
@@ -33,14 +32,12 @@ async fn typescript_sdk_stateful_server_passes_as_stateful() {
     let report = check(&Target::Url(format!("http://127.0.0.1:{port}/mcp")), &options).await;
     assert!(report.passed(), "{:#?}\n{:?}", non_passes(&report), report.summary);
     assert_eq!(report.eras[0].sessions, Some("stateful"), "{:?}", report.eras);
-    for id in [
+    let stateful_rules = [
         "session.terminated-404",
         "session.reinitialize",
         "session.id-entropy",
         "session.missing-400",
         "tools.call",
-    ] {
-        let result = report.results.iter().find(|r| r.id == id).unwrap();
-        assert_eq!(result.verdict, Verdict::Pass, "{id}: {}", result.message);
-    }
+    ];
+    assert_passed(&report, &stateful_rules);
 }
