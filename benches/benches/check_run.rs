@@ -1,11 +1,14 @@
-//! Benchmarks of the suite against the embedded reference server on loopback:
-//! a full default `check` run, and single round trips through the wire layer.
+//! Benchmarks of the suite against the embedded reference server on loopback: a full default
+//! `check` run; round trips for /ping, initialize, server/discover, tools/list and tools/call on
+//! a fresh connection each and on one kept-alive connection (where the 44 ms Nagle stall showed);
+//! and the strict SSE parser's throughput.
 //!
 //! `cargo bench -p agentcore-mcp-benches` (criterion; reports in target/criterion/).
 
 use std::time::Duration;
 
 use agentcore_mcp_suite::wire::plain::PlainHttp;
+use agentcore_mcp_suite::wire::sse::SseParser;
 use agentcore_mcp_suite::wire::transport::{HttpRequest, Limits, Transport};
 use agentcore_mcp_suite::{RunOptions, Target, run};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -45,19 +48,56 @@ fn round_trips(c: &mut Criterion) {
         headers: vec![],
         body: vec![],
     };
-    let tools_list = HttpRequest {
-        method: "POST".into(),
-        path: "/mcp".into(),
-        headers: vec![
-            ("content-type".into(), "application/json".into()),
-            ("accept".into(), "application/json, text/event-stream".into()),
-            ("mcp-protocol-version".into(), "2025-11-25".into()),
-        ],
-        body: br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#.to_vec(),
+    let post = |version: &str, body: &str, extra: &[(&str, &str)]| {
+        let mut headers = vec![
+            ("content-type".to_string(), "application/json".to_string()),
+            ("accept".to_string(), "application/json, text/event-stream".to_string()),
+            ("mcp-protocol-version".to_string(), version.to_string()),
+        ];
+        headers.extend(extra.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        HttpRequest {
+            method: "POST".into(),
+            path: "/mcp".into(),
+            headers,
+            body: body.as_bytes().to_vec(),
+        }
     };
-    let mut group = c.benchmark_group("round trip (new connection each)");
-    for (name, request) in [("GET /ping", &ping), ("POST tools/list (SSE)", &tools_list)] {
-        group.bench_function(name, |b| {
+    let legacy = "2025-11-25";
+    let meta = r#""_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}"#;
+    let requests = [
+        ("GET /ping", ping),
+        (
+            "initialize",
+            post(
+                legacy,
+                r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#,
+                &[],
+            ),
+        ),
+        (
+            "server/discover",
+            post(
+                "2026-07-28",
+                &format!(r#"{{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{{{meta}}}}}"#),
+                &[("mcp-method", "server/discover")],
+            ),
+        ),
+        (
+            "tools/list",
+            post(legacy, r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, &[]),
+        ),
+        (
+            "tools/call",
+            post(
+                legacy,
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}"#,
+                &[],
+            ),
+        ),
+    ];
+    let mut group = c.benchmark_group("round trip, new connection each (SSE)");
+    for (name, request) in &requests {
+        group.bench_function(*name, |b| {
             b.to_async(&runtime).iter(|| async {
                 let response = transport.exchange(request, limits, &mut |_| false).await.unwrap();
                 assert_eq!(response.status, 200);
@@ -65,7 +105,38 @@ fn round_trips(c: &mut Criterion) {
         });
     }
     group.finish();
+    // 50 requests on one connection per iteration; criterion reports the time per request.
+    let mut group = c.benchmark_group("round trip, one kept-alive connection (SSE)");
+    for (name, request) in &requests {
+        let batch: Vec<HttpRequest> = std::iter::repeat_n(request.clone(), 50).collect();
+        group.throughput(criterion::Throughput::Elements(50));
+        group.bench_function(*name, |b| {
+            b.to_async(&runtime).iter(|| async {
+                let responses = transport.exchange_kept_alive(&batch, limits).await.unwrap();
+                assert!(responses.iter().all(|r| r.status == 200));
+            })
+        });
+    }
+    group.finish();
 }
 
-criterion_group!(benches, full_check, round_trips);
+/// The strict SSE parser over a 1 MiB stream of typical events, fed in 1 KiB chunks.
+fn sse_parser(c: &mut Criterion) {
+    let event = "id: 7\nevent: message\ndata: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/progress\",\"params\":{\"progress\":1}}\n\n";
+    let stream = event.repeat((1 << 20) / event.len()).into_bytes();
+    let mut group = c.benchmark_group("sse parser");
+    group.throughput(criterion::Throughput::Bytes(stream.len() as u64));
+    group.bench_function("1 MiB in 1 KiB chunks", |b| {
+        b.iter(|| {
+            let mut parser = SseParser::new();
+            for chunk in stream.chunks(1024) {
+                parser.feed(chunk);
+            }
+            assert!(!parser.finish().events.is_empty());
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, full_check, round_trips, sse_parser);
 criterion_main!(benches);

@@ -34,6 +34,115 @@ pub enum Command {
     },
     /// Explain one check: its rule, level, source and the reference-server fault that trips it.
     Explain { id: String },
+    /// Load a server for latency and throughput; save the numbers and gate on a baseline.
+    Bench(Box<BenchArgs>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Closed loop: this many requests in flight, each sent when the last is answered (default
+    /// 8); with --rate, the most in flight.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Open loop: offer this many requests a second on a fixed schedule (latency counted from
+    /// each request's scheduled start).
+    #[arg(long, value_name = "R/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Stop after this long (10s, 1m); with --requests, whichever comes first.
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+    /// Stop after this many requests.
+    #[arg(long)]
+    pub requests: Option<u64>,
+    /// Write the results as JSON (and a latency chart beside it, .svg).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Compare with a saved run; a metric worse by more than --tolerance exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// How much worse than the baseline a metric may get.
+    #[arg(long, default_value = "10%", requires = "baseline")]
+    pub tolerance: String,
+    /// Format printed on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: BenchFormat,
+    /// No progress line.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `500`, `500/s`: a positive number of requests a second.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches("/s");
+    match number.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!("`{text}` is not a positive rate like 500/s")),
+    }
+}
+
+/// A validated `bench` invocation.
+pub struct BenchRun {
+    pub plan: crate::bench::BenchPlan,
+    pub save: Option<PathBuf>,
+    pub baseline: Option<(crate::bench::BenchReport, f64)>,
+    pub format: BenchFormat,
+    pub progress: bool,
+}
+
+impl BenchRun {
+    pub fn from_args(args: BenchArgs) -> Result<BenchRun, Error> {
+        use crate::bench::{BenchPlan, BenchReport, Load, report::parse_tolerance};
+        if args.duration.is_none() && args.requests.is_none() {
+            return Err(Error::Usage(
+                "bench needs a bound: --duration (e.g. 10s) and/or --requests N".into(),
+            ));
+        }
+        if args.requests == Some(0) || args.duration.is_some_and(|d| d.is_zero()) || args.concurrency == Some(0) {
+            return Err(Error::Usage(
+                "--requests, --duration and --concurrency must be above zero".into(),
+            ));
+        }
+        let load = match args.rate {
+            Some(rate) => Load::Open {
+                rate,
+                concurrency: args.concurrency.unwrap_or(64),
+            },
+            None => Load::Closed {
+                concurrency: args.concurrency.unwrap_or(8),
+            },
+        };
+        let tolerance = parse_tolerance(&args.tolerance)?;
+        let baseline = match &args.baseline {
+            Some(path) => Some((BenchReport::load(path)?, tolerance)),
+            None => None,
+        };
+        Ok(BenchRun {
+            plan: BenchPlan {
+                target: args.target.target()?,
+                tls: args.target.tls()?,
+                load,
+                duration: args.duration,
+                requests: args.requests,
+                headers: args.target.headers()?,
+                timeout: args.target.timeout,
+                call_policy: args.target.call_policy,
+                calls: args.target.calls()?,
+            },
+            save: args.save,
+            baseline,
+            format: args.format,
+            progress: !args.quiet,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -48,8 +157,10 @@ pub enum ProfileArg {
     Mcp,
 }
 
+/// Where the server under test runs (shared by `check` and `bench`); nothing given: the embedded
+/// reference server.
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub struct TargetArgs {
     /// URL of a running server's MCP endpoint, e.g. http://127.0.0.1:8000/mcp or https://….
     #[arg(long)]
     pub url: Option<String>,
@@ -80,12 +191,6 @@ pub struct CheckArgs {
     /// Start this many extra fresh containers first, for cold-start percentiles.
     #[arg(long, default_value_t = 0)]
     pub cold_starts: usize,
-    /// latency.cold-start warns when the first MCP answer takes longer.
-    #[arg(long, default_value = "5s", value_parser = parse_duration)]
-    pub cold_start_budget: Duration,
-    /// image.size warns above this many megabytes (AgentCore's quota, 2 GB, fails).
-    #[arg(long, default_value_t = 1000)]
-    pub image_size_budget_mb: u64,
     /// Embedded target: answer with JSON instead of SSE.
     #[arg(long, conflicts_with_all = ["url", "image", "build"])]
     pub reference_json: bool,
@@ -95,6 +200,33 @@ pub struct CheckArgs {
     /// Embedded target: start the reference server with this fault (repeatable; see `agentcore-mcp-reference --list-faults`).
     #[arg(long = "reference-fault", value_name = "NAME", conflicts_with_all = ["url", "image", "build"])]
     pub reference_faults: Vec<String>,
+    /// Extra request header `Name: value` (repeatable); never printed with its value if secret.
+    #[arg(long, value_name = "'K: V'")]
+    pub header: Vec<String>,
+    /// Timeout of every wait (connect, response, body).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// Which tools checks may call: read-only (annotated readOnlyHint: true), all, or none.
+    #[arg(long, value_enum, default_value = "read-only")]
+    pub call_policy: CallPolicy,
+    /// Call exactly this tool (repeatable), instead of what --call-policy allows.
+    #[arg(long, value_name = "TOOL")]
+    pub call: Vec<String>,
+    /// The JSON object of arguments for each --call, in the same order (default `{}`).
+    #[arg(long, value_name = "JSON", requires = "call")]
+    pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// latency.cold-start warns when the first MCP answer takes longer.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub cold_start_budget: Duration,
+    /// image.size warns above this many megabytes (AgentCore's quota, 2 GB, fails).
+    #[arg(long, default_value_t = 1000)]
+    pub image_size_budget_mb: u64,
     /// agentcore: the AgentCore contract (default); mcp: the MCP specification alone.
     #[arg(long, value_enum, default_value = "agentcore")]
     pub profile: ProfileArg,
@@ -114,12 +246,6 @@ pub struct CheckArgs {
     /// YAML map of check ids (optionally id@era) to the reason they may fail.
     #[arg(long, value_name = "FILE")]
     pub expected_failures: Option<PathBuf>,
-    /// Extra request header `Name: value` (repeatable); never printed with its value if secret.
-    #[arg(long, value_name = "'K: V'")]
-    pub header: Vec<String>,
-    /// Timeout of every wait (connect, response, body).
-    #[arg(long, default_value = "10s", value_parser = parse_duration)]
-    pub timeout: Duration,
     /// Make ping.* checks fail instead of warn.
     #[arg(long)]
     pub require_ping: bool,
@@ -135,15 +261,6 @@ pub struct CheckArgs {
     /// Longest silence allowed on a stream during a long request.
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub keepalive_max_gap: Duration,
-    /// Which tools checks may call: read-only (annotated readOnlyHint: true), all, or none.
-    #[arg(long, value_enum, default_value = "read-only")]
-    pub call_policy: CallPolicy,
-    /// Call exactly this tool (repeatable), instead of what --call-policy allows.
-    #[arg(long, value_name = "TOOL")]
-    pub call: Vec<String>,
-    /// The JSON object of arguments for each --call, in the same order (default `{}`).
-    #[arg(long, value_name = "JSON", requires = "call")]
-    pub args: Vec<String>,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -249,49 +366,44 @@ pub struct Plan {
     pub progress: bool,
 }
 
-impl Plan {
-    pub fn from_args(args: CheckArgs) -> Result<Plan, Error> {
+impl TargetArgs {
+    /// The target these flags name.
+    pub fn target(&self) -> Result<Target, Error> {
         let container = |image: ImageSource| {
             Target::Container(ContainerSpec {
                 image,
-                args: args.image_args.clone(),
-                startup_timeout: args.startup_timeout,
-                cold_starts: args.cold_starts,
-                deploy: args.deploy,
+                args: self.image_args.clone(),
+                startup_timeout: self.startup_timeout,
+                cold_starts: self.cold_starts,
+                deploy: self.deploy,
             })
         };
-        let target = match (args.url, args.image.clone(), args.build.clone()) {
+        Ok(match (&self.url, &self.image, &self.build) {
             (Some(url), _, _) => {
-                crate::target::parse_url(&url)?;
-                Target::Url(url)
+                crate::target::parse_url(url)?;
+                Target::Url(url.clone())
             }
-            (None, Some(image), _) => container(ImageSource::Local(image)),
+            (None, Some(image), _) => container(ImageSource::Local(image.clone())),
             (None, None, Some(dir)) => container(ImageSource::Build {
-                dir,
-                dockerfile: args.dockerfile.clone(),
+                dir: dir.clone(),
+                dockerfile: self.dockerfile.clone(),
             }),
             (None, None, None) => {
-                let faults = agentcore_mcp_reference::Faults::parse(args.reference_faults.iter().map(String::as_str))
+                let faults = agentcore_mcp_reference::Faults::parse(self.reference_faults.iter().map(String::as_str))
                     .map_err(Error::Usage)?;
                 Target::Embedded(agentcore_mcp_reference::Config {
-                    json_response: args.reference_json,
-                    stateful: args.reference_stateful,
+                    json_response: self.reference_json,
+                    stateful: self.reference_stateful,
                     faults,
                     ..Default::default()
                 })
             }
-        };
-        let expected = match &args.expected_failures {
-            None => ExpectedFailures::default(),
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
-                ExpectedFailures::parse(&text, &path.display().to_string())?
-            }
-        };
-        let headers = args.header.iter().map(|h| parse_header(h)).collect::<Result<_, _>>()?;
-        let outputs = args.output.iter().map(|o| parse_output(o)).collect::<Result<_, _>>()?;
-        let ca_pem = match &args.cacert {
+        })
+    }
+
+    /// `--cacert` (read and checked now, so a bad file is a usage error) and `--insecure`.
+    pub fn tls(&self) -> Result<TlsOptions, Error> {
+        let ca_pem = match &self.cacert {
             None => None,
             Some(path) => {
                 let pem = std::fs::read(path).map_err(|e| Error::Usage(format!("--cacert {}: {e}", path.display())))?;
@@ -306,7 +418,33 @@ impl Plan {
                 Some(pem)
             }
         };
-        let calls = parse_calls(&args.call, &args.args)?;
+        Ok(TlsOptions {
+            ca_pem,
+            insecure: self.insecure,
+        })
+    }
+
+    pub fn headers(&self) -> Result<Vec<(String, String)>, Error> {
+        self.header.iter().map(|h| parse_header(h)).collect()
+    }
+
+    pub fn calls(&self) -> Result<Vec<(String, serde_json::Value)>, Error> {
+        parse_calls(&self.call, &self.args)
+    }
+}
+
+impl Plan {
+    pub fn from_args(args: CheckArgs) -> Result<Plan, Error> {
+        let target = args.target.target()?;
+        let expected = match &args.expected_failures {
+            None => ExpectedFailures::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+                ExpectedFailures::parse(&text, &path.display().to_string())?
+            }
+        };
+        let outputs = args.output.iter().map(|o| parse_output(o)).collect::<Result<_, _>>()?;
         if args.samples == 0 {
             return Err(Error::Usage("--samples must be at least 1".into()));
         }
@@ -320,8 +458,8 @@ impl Plan {
                         ProfileArg::Agentcore => Profile::Agentcore,
                         ProfileArg::Mcp => Profile::Mcp,
                     },
-                    timeout: args.timeout,
-                    headers,
+                    timeout: args.target.timeout,
+                    headers: args.target.headers()?,
                     require_ping: args.require_ping,
                     samples: args.samples,
                     latency_budget: args.latency_budget,
@@ -329,13 +467,10 @@ impl Plan {
                     keepalive_max_gap: args.keepalive_max_gap,
                     image_size_budget: args.image_size_budget_mb.saturating_mul(1000 * 1000),
                     cold_start_budget: args.cold_start_budget,
-                    call_policy: args.call_policy,
-                    calls,
+                    call_policy: args.target.call_policy,
+                    calls: args.target.calls()?,
                 },
-                tls: TlsOptions {
-                    ca_pem,
-                    insecure: args.insecure,
-                },
+                tls: args.target.tls()?,
                 only: args.only,
                 skip: args.skip,
                 expected,
@@ -350,6 +485,14 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("500/s"), Ok(500.0));
+        assert_eq!(parse_rate("2.5"), Ok(2.5));
+        assert!(parse_rate("0").is_err());
+        assert!(parse_rate("fast").is_err());
+    }
 
     #[test]
     fn durations() {

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bench;
 pub mod checks;
 pub mod cli;
 mod error;

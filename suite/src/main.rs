@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use agentcore_mcp_suite::cli::{Cli, Command, ListFormat, Plan};
+use agentcore_mcp_suite::cli::{BenchFormat, BenchRun, Cli, Command, ListFormat, Plan};
 use agentcore_mcp_suite::{Error, Event, checks, report, run_checks};
 use clap::Parser;
 use serde_json::json;
@@ -25,11 +25,21 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("internal error{location}: {message}");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print as usual; a usage error is its first line, exit 2.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            let rendered = e.render().to_string();
+            eprintln!("{}", rendered.lines().next().unwrap_or("error: bad arguments"));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::List { format } => list(format),
         Command::Explain { id } => explain(&id),
         Command::Check(args) => Plan::from_args(*args).and_then(check),
+        Command::Bench(args) => BenchRun::from_args(*args).and_then(bench),
     };
     // Errors own their exit code: usage and setup 2, Ctrl-C 130.
     result.unwrap_or_else(|e| {
@@ -70,6 +80,68 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn bench(run: BenchRun) -> Result<ExitCode, Error> {
+    use agentcore_mcp_suite::bench::{self, chart, report};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+    let live = run.progress && std::io::stderr().is_terminal();
+    let tick = |t: bench::Tick| {
+        if live {
+            let rate = t.done as f64 / t.elapsed.as_secs_f64().max(1e-9);
+            eprint!(
+                "\r{:>5.1} s  {} requests  {rate:.0} req/s  {} errors   ",
+                t.elapsed.as_secs_f64(),
+                t.done,
+                t.errors
+            );
+        }
+    };
+    let result = runtime.block_on(async {
+        tokio::select! {
+            result = bench::run(&run.plan, &tick) => result.map(Some),
+            _ = tokio::signal::ctrl_c() => Ok(None),
+        }
+    });
+    if live {
+        eprint!("\r{:60}\r", "");
+    }
+    let Some(result) = result? else {
+        let removed = runtime.block_on(remove_our_containers(&run.plan.target));
+        return Err(Error::Interrupted(format!("interrupted{removed}")));
+    };
+    if let Some(path) = &run.save {
+        result.save(path)?;
+        let chart_path = path.with_extension("svg");
+        std::fs::write(&chart_path, chart::svg(&result))
+            .map_err(|e| Error::Setup(format!("cannot write {}: {e}", chart_path.display())))?;
+    }
+    let deltas = run
+        .baseline
+        .as_ref()
+        .map(|(baseline, tolerance)| report::compare(&result, baseline, *tolerance));
+    print(&match run.format {
+        BenchFormat::Human => report::render_human(&result, deltas.as_deref()),
+        BenchFormat::Markdown => report::render_markdown(&result, deltas.as_deref()),
+        BenchFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&result).expect("a bench report serializes")
+        ),
+    });
+    let regressed: Vec<&str> = deltas
+        .iter()
+        .flatten()
+        .filter(|d| d.regressed)
+        .map(|d| d.metric)
+        .collect();
+    if !regressed.is_empty() {
+        eprintln!("regressed against the baseline: {}", regressed.join(", "));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The progress bar on stderr: only on a terminal, and only once a run takes over a second.

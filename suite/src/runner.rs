@@ -274,7 +274,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 /// Which eras the server speaks: an initialize offering the newest legacy version, and a
 /// server/discover in the 2026-07-28 envelope. An unreachable server is a setup error.
-async fn discover(probe: &Probe) -> Result<Discovery, Error> {
+pub(crate) async fn discover(probe: &Probe) -> Result<Discovery, Error> {
     // Refused connections stop the run (exit 2); anything else a server does is reported on.
     let unreachable = |e: &WireError| Error::Setup(format!("cannot reach {}: {e}", probe.facts.label));
     let legacy = Cx {

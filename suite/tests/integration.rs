@@ -1,6 +1,7 @@
 //! The suite's integration tests: one binary (see DEVELOPERS.md on build times), one module each.
 
 mod integration {
+    mod bench;
     mod call_policy;
     mod cli;
     pub mod common;

@@ -47,6 +47,9 @@ pub struct TargetFacts {
     pub label: String,
     /// Path (and query) of the MCP endpoint: `/mcp`.
     pub mcp_path: String,
+    /// The endpoint's full URL, for clients of its own (`bench`); may hold secrets in its query,
+    /// so it is never printed: `label` is.
+    pub endpoint: Option<url::Url>,
     /// What starting the container showed, for a container target.
     pub container: Option<ContainerFacts>,
     /// Things every report must say about how the target was reached (e.g. `--insecure`).
@@ -76,6 +79,7 @@ impl Running {
             facts: TargetFacts {
                 label,
                 mcp_path: mcp_path.to_string(),
+                endpoint: None,
                 container: None,
                 notes: Vec::new(),
             },
@@ -104,7 +108,9 @@ impl Target {
             Target::Url(text) => {
                 let url = parse_url(text)?;
                 let (transport, by_hand) = url_transport(&url, tls)?;
-                let mut running = Running::new(transport.clone(), redact_query(text), &mcp_path(&url, text));
+                let path = mcp_path(&url, text);
+                let mut running = Running::new(transport.clone(), redact_query(text), &path);
+                running.facts.endpoint = url.join(&path).ok();
                 if !by_hand {
                     running.facts.notes.push(format!("reached over {}", transport.name()));
                 }
@@ -123,6 +129,7 @@ impl Target {
                     container.facts.image.reference, container.facts.port
                 );
                 let mut running = Running::new(transport, label, "/mcp");
+                running.facts.endpoint = loopback_endpoint(container.facts.port);
                 running.facts.container = Some(container.facts.clone());
                 running.container = Some(container);
                 Ok(running)
@@ -144,6 +151,7 @@ impl Target {
                     label.push_str(&format!(", faults: {}", faults.join(", ")));
                 }
                 let mut running = Running::new(Arc::new(PlainHttp::new("127.0.0.1", port)), label, "/mcp");
+                running.facts.endpoint = loopback_endpoint(port);
                 running.server = Some(server);
                 Ok(running)
             }
@@ -154,6 +162,10 @@ impl Target {
             )),
         }
     }
+}
+
+fn loopback_endpoint(port: u16) -> Option<url::Url> {
+    url::Url::parse(&format!("http://127.0.0.1:{port}/mcp")).ok()
 }
 
 /// Parses an `http://` or `https://` URL, with a one-line error for anything else.
@@ -195,7 +207,7 @@ fn url_transport(url: &url::Url, tls: &TlsOptions) -> Result<(Arc<dyn Transport>
             "--cacert and --insecure apply to https:// URLs only".into(),
         ));
     }
-    let proxied = !is_loopback(url) && proxy_applies(url);
+    let proxied = proxied(url);
     if !https && !proxied {
         let host = url.host_str().unwrap_or_default();
         let port = url.port_or_known_default().unwrap_or(80);
@@ -207,6 +219,11 @@ fn url_transport(url: &url::Url, tls: &TlsOptions) -> Result<(Arc<dyn Transport>
     origin.set_fragment(None);
     let transport = ReqwestHttp::new(origin, tls, proxied).map_err(Error::Usage)?;
     Ok((Arc::new(transport), false))
+}
+
+/// Whether requests to `url` go through a proxy from the environment (never for loopback).
+pub fn proxied(url: &url::Url) -> bool {
+    !is_loopback(url) && proxy_applies(url)
 }
 
 fn is_loopback(url: &url::Url) -> bool {

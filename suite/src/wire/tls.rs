@@ -31,22 +31,8 @@ pub struct ReqwestHttp {
 impl ReqwestHttp {
     /// A client for `origin`; `proxied` says whether a proxy from the environment applies.
     pub fn new(origin: url::Url, tls: &TlsOptions, proxied: bool) -> Result<ReqwestHttp, String> {
-        let mut builder = reqwest::Client::builder()
+        let client = client_builder(tls, proxied)?
             .pool_max_idle_per_host(0)
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .http1_only();
-        if let Some(pem) = &tls.ca_pem {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("--cacert: {e}"))?;
-            builder = builder.tls_certs_merge(certificates);
-        }
-        if tls.insecure {
-            builder = builder.tls_danger_accept_invalid_certs(true);
-        }
-        if !proxied {
-            builder = builder.no_proxy();
-        }
-        let client = builder
             .build()
             .map_err(|e| format!("cannot set up HTTPS: {}", chain(&e)))?;
         let scheme = origin.scheme().to_ascii_uppercase();
@@ -94,6 +80,27 @@ impl ReqwestHttp {
         let body = hyper::Response::from(response).into_body();
         read_response(head, body, started, started, limits, enough).await
     }
+}
+
+/// A reqwest client as every HTTP client of the suite's needs it: HTTP/1.1, Nagle off, no
+/// redirects followed, the platform's roots plus `--cacert`, `--insecure`, and the environment's
+/// proxy only when `proxied`.
+pub fn client_builder(tls: &TlsOptions, proxied: bool) -> Result<reqwest::ClientBuilder, String> {
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tcp_nodelay(true)
+        .http1_only();
+    if let Some(pem) = &tls.ca_pem {
+        let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("--cacert: {e}"))?;
+        builder = builder.tls_certs_merge(certificates);
+    }
+    if tls.insecure {
+        builder = builder.tls_danger_accept_invalid_certs(true);
+    }
+    if !proxied {
+        builder = builder.no_proxy();
+    }
+    Ok(builder)
 }
 
 impl Transport for ReqwestHttp {

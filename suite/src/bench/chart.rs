@@ -1,0 +1,67 @@
+//! An SVG of the latency-percentile curve (the HDR histogram view: the x axis stretches toward
+//! the tail, 50% · 90% · 99% · 99.9% · 99.99%), written next to `--save`'s JSON. Plain SVG text:
+//! it opens in any browser and diffs in review.
+
+use super::report::BenchReport;
+
+const WIDTH: f64 = 720.0;
+const HEIGHT: f64 = 360.0;
+const MARGIN: f64 = 56.0;
+
+/// Where percentile `p` (0–100) sits on the x axis: log10 of 1 / (1 - p), so each "nine" is one step.
+fn nines(p: f64) -> f64 {
+    let tail = (1.0 - p / 100.0).max(1e-5);
+    (1.0 / tail).log10()
+}
+
+pub fn svg(report: &BenchReport) -> String {
+    let curve = &report.results.curve;
+    let max_x = nines(99.999);
+    let max_y = curve.iter().map(|(_, ms)| *ms).fold(0.0, f64::max).max(0.001) * 1.1;
+    let x = |p: f64| MARGIN + nines(p) / max_x * (WIDTH - 2.0 * MARGIN);
+    let y = |ms: f64| HEIGHT - MARGIN - ms / max_y * (HEIGHT - 2.0 * MARGIN);
+    let points: Vec<String> = curve
+        .iter()
+        .map(|(p, ms)| format!("{:.1},{:.1}", x(*p), y(*ms)))
+        .collect();
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{MARGIN}\" y=\"24\" font-size=\"14\">latency by percentile: {} ({} requests, {:.0} req/s)</text>\n",
+        escape(&report.target),
+        report.results.requests,
+        report.results.throughput_rps
+    );
+    let bottom = HEIGHT - MARGIN;
+    out.push_str(&format!(
+        "<line x1=\"{MARGIN}\" y1=\"{bottom}\" x2=\"{}\" y2=\"{bottom}\" stroke=\"black\"/>\n<line x1=\"{MARGIN}\" y1=\"{MARGIN}\" x2=\"{MARGIN}\" y2=\"{bottom}\" stroke=\"black\"/>\n",
+        WIDTH - MARGIN
+    ));
+    for p in [0.0, 90.0, 99.0, 99.9, 99.99] {
+        out.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{p}%</text>\n",
+            x(p),
+            bottom + 18.0
+        ));
+    }
+    for step in 0..=4 {
+        let ms = max_y * step as f64 / 4.0;
+        out.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{ms:.2} ms</text>\n",
+            MARGIN - 6.0,
+            y(ms) + 4.0
+        ));
+    }
+    out.push_str(&format!(
+        "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"{}\"/>\n</svg>\n",
+        points.join(" ")
+    ));
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

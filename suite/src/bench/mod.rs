@@ -1,0 +1,307 @@
+//! `bench`: load for performance tracking. Pooled kept-alive connections (as clients and proxies
+//! use them), a closed loop (`--concurrency N`) or an open loop (`--rate R/s`, latency measured
+//! from each request's scheduled start, so a stalled server cannot hide its queue: coordinated
+//! omission corrected), always bounded by `--duration` and/or `--requests`. Latencies go into HDR
+//! histograms; `report.rs` saves them and gates on a baseline, `chart.rs` draws them.
+
+pub mod chart;
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+
+use crate::probe::{CallPolicy, Cx, Era, Options, Probe};
+use crate::target::Target;
+use crate::wire::tls::TlsOptions;
+use crate::{Error, checks};
+pub use report::BenchReport;
+
+/// How load is offered.
+#[derive(Clone, Copy, Debug)]
+pub enum Load {
+    /// `concurrency` workers, each sending its next request when the last one is answered.
+    Closed { concurrency: usize },
+    /// `rate` requests a second on a fixed schedule, at most `concurrency` in flight.
+    Open { rate: f64, concurrency: usize },
+}
+
+/// A validated `bench` invocation.
+#[derive(Clone, Debug)]
+pub struct BenchPlan {
+    pub target: Target,
+    pub tls: TlsOptions,
+    pub load: Load,
+    /// Stop after this long (`--duration`) ...
+    pub duration: Option<Duration>,
+    /// ... and/or after this many requests (`--requests`); at least one is set.
+    pub requests: Option<u64>,
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub call_policy: CallPolicy,
+    pub calls: Vec<(String, Value)>,
+}
+
+/// One request of the mix, ready to send again and again.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub name: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// Progress while the load runs, about once a second.
+pub struct Tick {
+    pub elapsed: Duration,
+    pub done: u64,
+    pub errors: u64,
+}
+
+/// Shared counters of a run.
+struct Shared {
+    started: Instant,
+    sent: AtomicU64,
+    done: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// What one worker measured.
+struct Tally {
+    latency: Histogram<u64>,
+    errors: BTreeMap<String, u64>,
+}
+
+/// Histograms in microseconds from 1 µs to 10 min, 3 significant digits.
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("static histogram bounds are valid")
+}
+
+/// Runs the plan and returns what it measured; `tick` is called about once a second.
+pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Result<BenchReport, Error> {
+    let running = plan.target.start(plan.timeout, &plan.tls).await?;
+    let endpoint =
+        running.facts.endpoint.clone().ok_or_else(|| {
+            Error::Usage("bench needs an HTTP endpoint (a URL, an image or the embedded server)".into())
+        })?;
+    let mix = request_mix(plan, &running).await?;
+    let client = client(plan, &endpoint)?;
+    let shared = Arc::new(Shared {
+        started: Instant::now(),
+        sent: AtomicU64::new(0),
+        done: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+    });
+    let concurrency = match plan.load {
+        Load::Closed { concurrency } | Load::Open { concurrency, .. } => concurrency.max(1),
+    };
+    let mut workers = Vec::with_capacity(concurrency);
+    for _ in 0..concurrency {
+        let worker = Worker {
+            client: client.clone(),
+            endpoint: endpoint.clone(),
+            mix: mix.clone(),
+            plan: plan.clone(),
+            shared: shared.clone(),
+        };
+        workers.push(tokio::spawn(worker.run()));
+    }
+    let collect = async {
+        let mut latency = histogram();
+        let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+        for worker in workers {
+            let tally = worker
+                .await
+                .map_err(|e| Error::Setup(format!("a bench worker stopped: {e}")))?;
+            latency
+                .add(&tally.latency)
+                .map_err(|e| Error::Setup(format!("cannot merge histograms: {e}")))?;
+            for (kind, count) in tally.errors {
+                *errors.entry(kind).or_default() += count;
+            }
+        }
+        Ok::<_, Error>((latency, errors))
+    };
+    tokio::pin!(collect);
+    let second = Duration::from_secs(1);
+    let mut ticks = tokio::time::interval_at((shared.started + second).into(), second);
+    let (latency, errors) = loop {
+        tokio::select! {
+            result = &mut collect => break result?,
+            _ = ticks.tick() => tick(Tick {
+                elapsed: shared.started.elapsed(),
+                done: shared.done.load(Ordering::Relaxed),
+                errors: shared.errors.load(Ordering::Relaxed),
+            }),
+        }
+    };
+    let elapsed = shared.started.elapsed();
+    let label = running.facts.label.clone();
+    running.stop().await;
+    Ok(BenchReport::new(plan, &label, &mix, &latency, errors, elapsed))
+}
+
+/// The requests to send: tools/list and a tools/call of the fastest tool the call policy allows
+/// that needs no arguments (or the `--call`ed ones), in the server's first spoken era. A stateful
+/// server's session is opened once and used by every request.
+async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Result<Vec<Template>, Error> {
+    let options = Options {
+        timeout: plan.timeout,
+        headers: plan.headers.clone(),
+        call_policy: plan.call_policy,
+        calls: plan.calls.clone(),
+        ..Options::default()
+    };
+    let mut probe = Probe::new(running.transport.clone(), running.facts.clone(), options);
+    probe.discovery = crate::runner::discover(&probe).await?;
+    let era = match (&probe.discovery.legacy, &probe.discovery.modern) {
+        (Some(_), _) => Era::Legacy,
+        (None, Some(_)) => Era::Modern,
+        (None, None) => {
+            return Err(Error::Setup(format!(
+                "{} speaks no MCP era the suite knows: {}",
+                running.facts.label, probe.discovery.legacy_absent
+            )));
+        }
+    };
+    let cx = Cx {
+        probe: Arc::new(probe),
+        era: Some(era),
+    };
+    let wire = |e: crate::wire::transport::WireError| Error::Setup(format!("cannot list tools: {e}"));
+    let mut mix = Vec::new();
+    if cx.declares("tools") {
+        mix.push(template(&cx, "tools/list", "tools/list", json!({})));
+        let callable = checks::util::callable(&cx).await.map_err(wire)?;
+        let explicit = !plan.calls.is_empty();
+        let mut fastest: Option<(Duration, String, Value)> = None;
+        for (tool, arguments) in callable
+            .calls
+            .iter()
+            .filter(|(t, _)| explicit || checks::util::is_argument_free(t))
+        {
+            let name = tool["name"].as_str().unwrap_or_default().to_string();
+            let params = json!({ "name": name, "arguments": arguments });
+            if explicit {
+                mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params));
+                continue;
+            }
+            let reply = cx.call("tools/call", params).await.map_err(wire)?;
+            let took = reply.http.timings.total;
+            if reply.result().is_some() && fastest.as_ref().is_none_or(|(best, _, _)| took < *best) {
+                fastest = Some((took, name, arguments.clone()));
+            }
+        }
+        if let Some((_, name, arguments)) = fastest {
+            let params = json!({ "name": name, "arguments": arguments });
+            mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params));
+        }
+    } else {
+        let method = if era == Era::Legacy { "ping" } else { "server/discover" };
+        mix.push(template(&cx, method, method, json!({})));
+    }
+    Ok(mix)
+}
+
+fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Template {
+    let mut req = cx.standard(method, params);
+    for (header, value) in &cx.options().headers {
+        req = req.header(header, value);
+    }
+    Template {
+        name: name.to_string(),
+        headers: req.headers,
+        body: req.body,
+    }
+}
+
+/// A pooled client: one kept-alive connection per worker, Nagle off, no redirects.
+fn client(plan: &BenchPlan, endpoint: &url::Url) -> Result<reqwest::Client, Error> {
+    let proxied = crate::target::proxied(endpoint);
+    crate::wire::tls::client_builder(&plan.tls, proxied)
+        .map_err(Error::Usage)?
+        .pool_max_idle_per_host(match plan.load {
+            Load::Closed { concurrency } | Load::Open { concurrency, .. } => concurrency,
+        })
+        .build()
+        .map_err(|e| Error::Setup(format!("cannot set up the HTTP client: {e}")))
+}
+
+struct Worker {
+    client: reqwest::Client,
+    endpoint: url::Url,
+    mix: Vec<Template>,
+    plan: BenchPlan,
+    shared: Arc<Shared>,
+}
+
+impl Worker {
+    async fn run(self) -> Tally {
+        let mut tally = Tally {
+            latency: histogram(),
+            errors: BTreeMap::new(),
+        };
+        let end = self.plan.duration.map(|d| self.shared.started + d);
+        loop {
+            let slot = self.shared.sent.fetch_add(1, Ordering::Relaxed);
+            if self.plan.requests.is_some_and(|limit| slot >= limit) {
+                break;
+            }
+            // Open loop: wait for the slot's scheduled start and measure from it.
+            let start = match self.plan.load {
+                Load::Closed { .. } => Instant::now(),
+                Load::Open { rate, .. } => {
+                    let scheduled = self.shared.started + Duration::from_secs_f64(slot as f64 / rate);
+                    tokio::time::sleep_until(scheduled.into()).await;
+                    scheduled
+                }
+            };
+            if end.is_some_and(|end| start >= end) {
+                break;
+            }
+            let template = &self.mix[slot as usize % self.mix.len()];
+            let outcome = self.send(template).await;
+            let micros = start.elapsed().as_micros().clamp(1, 600_000_000) as u64;
+            let _ = tally.latency.record(micros);
+            self.shared.done.fetch_add(1, Ordering::Relaxed);
+            if let Err(kind) = outcome {
+                self.shared.errors.fetch_add(1, Ordering::Relaxed);
+                *tally.errors.entry(format!("{}: {kind}", template.name)).or_default() += 1;
+            }
+        }
+        tally
+    }
+
+    /// One request read to its end; `Err(kind)` names what went wrong.
+    async fn send(&self, template: &Template) -> Result<(), String> {
+        let mut request = self.client.post(self.endpoint.clone()).body(template.body.clone());
+        for (name, value) in &template.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let exchange = async {
+            let response = request
+                .send()
+                .await
+                .map_err(|e| if e.is_connect() { "connect" } else { "request" }.to_string())?;
+            let status = response.status();
+            let body = response.bytes().await.map_err(|_| "body".to_string())?;
+            if !status.is_success() {
+                return Err(format!("HTTP {}", status.as_u16()));
+            }
+            let text = String::from_utf8_lossy(&body);
+            if text.contains("\"result\"") {
+                Ok(())
+            } else if text.contains("\"error\"") {
+                Err("JSON-RPC error".into())
+            } else {
+                Err("no result".into())
+            }
+        };
+        tokio::time::timeout(self.plan.timeout, exchange)
+            .await
+            .unwrap_or_else(|_| Err("timeout".into()))
+    }
+}
