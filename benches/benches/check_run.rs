@@ -41,6 +41,7 @@ fn round_trips(c: &mut Criterion) {
         timeout: Duration::from_secs(5),
         max_body_bytes: 1 << 20,
         close_grace: Duration::from_millis(100),
+        body_watch: None,
     };
     let ping = HttpRequest {
         method: "GET".into(),

@@ -161,6 +161,8 @@ pub struct Req {
     /// The JSON-RPC id whose response ends the exchange, and the method it answers.
     pub expect: Option<(Value, String)>,
     pub close_grace: Duration,
+    /// Watch the body at most this long after the head: for streams that may stay open by design.
+    pub body_watch: Option<Duration>,
     /// What the request leaves out or bends on purpose (a session id), for its evidence.
     pub on_purpose: Option<String>,
 }
@@ -174,6 +176,7 @@ impl Req {
             body: Vec::new(),
             expect: None,
             close_grace: Duration::from_secs(1),
+            body_watch: None,
             on_purpose: None,
         }
     }
@@ -310,6 +313,7 @@ impl Probe {
             timeout,
             max_body_bytes: 16 * 1024 * 1024,
             close_grace,
+            body_watch: None,
         }
     }
 
@@ -356,7 +360,14 @@ impl Probe {
         };
         let http = self
             .transport
-            .exchange(&http_request, self.limits(req.close_grace, timeout), &mut enough)
+            .exchange(
+                &http_request,
+                Limits {
+                    body_watch: req.body_watch,
+                    ..self.limits(req.close_grace, timeout)
+                },
+                &mut enough,
+            )
             .await?;
         let mut reply = Reply {
             request: req,

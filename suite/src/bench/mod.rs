@@ -140,8 +140,11 @@ pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Resul
     };
     let elapsed = shared.started.elapsed();
     let label = running.facts.label.clone();
+    let cold_starts = running.facts.container.as_ref().map(report::ColdStarts::of);
     running.stop().await;
-    Ok(BenchReport::new(plan, &label, &mix, &latency, errors, elapsed))
+    let mut report = BenchReport::new(plan, &label, &mix, &latency, errors, elapsed);
+    report.results.cold_starts = cold_starts;
+    Ok(report)
 }
 
 /// The requests to send: tools/list and a tools/call of the fastest tool the call policy allows

@@ -57,6 +57,37 @@ pub struct Results {
     pub latency_ms: Percentiles,
     /// (percentile, milliseconds) points of the latency curve, for charts.
     pub curve: Vec<(f64, f64)>,
+    /// Container targets: create → first MCP answer of each start (`--cold-starts N` adds starts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cold_starts: Option<ColdStarts>,
+}
+
+/// The cold-start distribution of a container target, in milliseconds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ColdStarts {
+    pub starts: usize,
+    pub first_mcp_ms: Vec<f64>,
+    pub p50_ms: f64,
+    pub max_ms: f64,
+}
+
+impl ColdStarts {
+    pub fn of(container: &crate::target::container::ContainerFacts) -> ColdStarts {
+        let mut samples: Vec<std::time::Duration> = container
+            .cold_starts
+            .iter()
+            .chain(std::iter::once(&container.start))
+            .filter_map(|s| s.mcp)
+            .collect();
+        samples.sort();
+        let ms = |d: std::time::Duration| (d.as_secs_f64() * 10_000.0).round() / 10.0;
+        ColdStarts {
+            starts: samples.len(),
+            first_mcp_ms: samples.iter().map(|d| ms(*d)).collect(),
+            p50_ms: ms(crate::stats::percentile(&samples, 0.5)),
+            max_ms: samples.last().map_or(0.0, |d| ms(*d)),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -125,6 +156,7 @@ impl BenchReport {
                     mean: (latency.mean() / 10.0).round() / 100.0,
                 },
                 curve,
+                cold_starts: None,
             },
         }
     }
@@ -180,8 +212,13 @@ pub fn compare(now: &BenchReport, baseline: &BenchReport, tolerance: f64) -> Vec
         ("p99.9 (ms)", a.latency_ms.p999, b.latency_ms.p999, true),
         ("error rate", error_rate(a), error_rate(b), true),
     ];
+    let cold = match (&a.cold_starts, &b.cold_starts) {
+        (Some(a), Some(b)) => vec![("cold start p50 (ms)", a.p50_ms, b.p50_ms, true)],
+        _ => Vec::new(),
+    };
     metrics
         .into_iter()
+        .chain(cold)
         .map(|(metric, baseline, now, lower_is_better)| {
             let change = if baseline > 0.0 {
                 (now - baseline) / baseline
@@ -243,6 +280,12 @@ pub fn render_human(report: &BenchReport, deltas: Option<&[Delta]>) -> String {
     );
     for (kind, count) in &r.errors_by_kind {
         out.push_str(&format!("  error {kind}: {count}\n"));
+    }
+    if let Some(cold) = &r.cold_starts {
+        out.push_str(&format!(
+            "  cold starts (create → first MCP answer): p50 {} ms, max {} ms over {} starts\n",
+            cold.p50_ms, cold.max_ms, cold.starts
+        ));
     }
     if let Some(deltas) = deltas {
         out.push_str(&format!(

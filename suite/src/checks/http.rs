@@ -1,8 +1,6 @@
 //! http — the streamable HTTP transport rules: where the endpoint is, which statuses and content
 //! types answer what, and what malformed or hostile input gets.
 
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use super::util::{has_result, is_success, status_line};
@@ -212,10 +210,10 @@ async fn get(cx: &Cx) -> Result<Outcome, WireError> {
         .to_endpoint("GET")
         .header("accept", "text/event-stream")
         .header("mcp-protocol-version", &cx.version());
-    // A GET stream may legitimately stay open: watch it for a second, then let go.
+    // A GET stream may legitimately stay open: watch it briefly after the head, then let go.
     req.expect = Some((json!("never"), String::new()));
-    req.close_grace = Duration::from_secs(1);
-    let reply = cx.probe.send_for(req, Duration::from_secs(1)).await?;
+    req.body_watch = Some(super::util::STREAM_WATCH);
+    let reply = cx.send(req).await?;
     Ok(match reply.status() {
         405 => Outcome::pass("405: no server-initiated stream (stateless)"),
         200 if reply.is_sse() => {
@@ -223,9 +221,10 @@ async fn get(cx: &Cx) -> Result<Outcome, WireError> {
             // never will, and clients that open it wait on a dead end.
             let silent = reply.http.body.is_empty() && reply.http.cut.is_some();
             if silent && !cx.stateful() {
-                Outcome::warn(
-                    "GET opened an SSE stream that sent nothing for 1 s; a stateless server should answer 405",
-                )
+                Outcome::warn(format!(
+                    "GET opened an SSE stream that sent nothing for {} ms; a stateless server should answer 405",
+                    super::util::STREAM_WATCH.as_millis()
+                ))
             } else {
                 Outcome::pass("GET opened an SSE stream")
             }

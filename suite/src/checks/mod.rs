@@ -215,6 +215,10 @@ pub(crate) mod util {
     /// AgentCore's runtime initialization limit ("initialization completes in 60s").
     pub const INIT_LIMIT_SECS: u64 = 60;
 
+    /// How long a GET stream is watched after its head: enough to see a priming event or an
+    /// immediate message, and no longer than the verdict needs.
+    pub const STREAM_WATCH: std::time::Duration = std::time::Duration::from_millis(250);
+
     /// "HTTP 200 text/event-stream" style summary.
     pub fn status_line(reply: &Reply) -> String {
         format!(

@@ -451,7 +451,8 @@ async fn get_delete_405(cx: &Cx) -> Result<Outcome, WireError> {
             .header("accept", "application/json, text/event-stream")
             .header("mcp-protocol-version", MODERN_VERSION);
         req.expect = Some((json!("never"), String::new()));
-        let reply = cx.probe.send_for(req, std::time::Duration::from_secs(1)).await?;
+        req.body_watch = Some(super::util::STREAM_WATCH);
+        let reply = cx.send(req).await?;
         if reply.status() != 405 {
             return Ok(Outcome::warn(format!(
                 "{method} answered {}; a stateless modern server SHOULD answer 405",

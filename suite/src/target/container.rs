@@ -325,6 +325,7 @@ async fn wait_ready(
         timeout: timeout.min(Duration::from_secs(2)),
         max_body_bytes: 1 << 20,
         close_grace: Duration::from_millis(200),
+        body_watch: None,
     };
     let ping = HttpRequest {
         method: "GET".into(),

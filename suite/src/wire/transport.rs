@@ -85,6 +85,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// How long to wait for the body to end once the caller has what it needs.
     pub close_grace: Duration,
+    /// Read the body at most this long after the head (a stream that may stay open by design).
+    pub body_watch: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -238,6 +240,10 @@ where
     B::Error: std::fmt::Display,
 {
     let deadline = started + limits.timeout;
+    let deadline = match limits.body_watch {
+        Some(watch) => deadline.min(Instant::now() + watch),
+        None => deadline,
+    };
     let mut body = body;
     let mut bytes = Vec::new();
     let mut chunks = Vec::new();

@@ -322,3 +322,52 @@ async fn ctrl_c_removes_the_container() {
     );
     assert_none_left(&docker).await;
 }
+
+/// `bench --image --cold-starts N`: the saved results carry the cold-start distribution, a
+/// baseline compares it, and every container is gone afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn bench_saves_and_gates_cold_starts() {
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let saved = std::env::temp_dir().join(format!("agentcore-suite-bench-cold-{}.json", std::process::id()));
+    let path = saved.to_str().unwrap().to_string();
+    let bench = |extra: &[&str]| {
+        let mut args = vec![
+            "bench",
+            "--image",
+            AMD64,
+            "--cold-starts",
+            "2",
+            "--requests",
+            "50",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_agentcore-mcp-suite"))
+                .args(&args)
+                .output()
+                .unwrap()
+        })
+    };
+    let out = bench(&["--save", &path]).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let cold = &report["results"]["cold_starts"];
+    assert_eq!(cold["starts"], 3, "two extra starts and the one under test: {cold}");
+    assert!(cold["p50_ms"].as_f64().unwrap() > 0.0, "{cold}");
+    let out = bench(&["--baseline", &path, "--tolerance", "1000%"]).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("cold start p50 (ms)"), "{stdout}");
+    let _ = std::fs::remove_file(&saved);
+    let _ = std::fs::remove_file(saved.with_extension("svg"));
+    // The bench processes are gone: a container of theirs would be a leftover to sweep.
+    let leftovers = container::sweep_leftovers(&docker).await.unwrap();
+    assert_eq!(leftovers, 0, "bench left containers behind");
+}
