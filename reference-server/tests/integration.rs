@@ -903,3 +903,241 @@ fn sigterm_stops_the_server_within_a_second_and_a_half() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Raw HTTP/1.1 over `stream`: sends `request` and reads until the server closes or `limit` passes.
+fn raw_exchange(stream: &mut std::net::TcpStream, request: &str, limit: Duration) -> String {
+    use std::io::{Read, Write};
+    stream.set_read_timeout(Some(limit)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+const PING: &str = "GET /ping HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n";
+
+fn slow_call(seconds: f64) -> String {
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{{"name":"slow","arguments":{{"seconds":{seconds}}},"_meta":{{"progressToken":"p"}}}}}}"#
+    );
+    format!(
+        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\n\
+         mcp-protocol-version: 2025-11-25\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_open_connections_and_ping_still_answers() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(agentcore_mcp_reference::serve(listener, Config::default()));
+    let mut open = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        open.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    }
+    let reply = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        raw_exchange(&mut stream, PING, Duration::from_secs(5))
+    })
+    .await
+    .unwrap();
+    assert!(
+        reply.starts_with("HTTP/1.1 200") && reply.contains("Healthy"),
+        "{reply}"
+    );
+    drop(open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_leaves_mid_stream_leaves_the_server_healthy() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(agentcore_mcp_reference::serve(listener, Config::default()));
+    let status = tokio::task::spawn_blocking(move || {
+        let mut streaming = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let first = raw_exchange(&mut streaming, &slow_call(30.0), Duration::from_millis(300));
+        assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+        let busy = raw_exchange(
+            &mut std::net::TcpStream::connect(("127.0.0.1", port)).unwrap(),
+            PING,
+            Duration::from_secs(2),
+        );
+        drop(streaming); // the client goes away mid-stream: the call is cancelled
+        let started = Instant::now();
+        loop {
+            let ping = raw_exchange(
+                &mut std::net::TcpStream::connect(("127.0.0.1", port)).unwrap(),
+                PING,
+                Duration::from_secs(2),
+            );
+            if ping.contains("\"Healthy\"") || started.elapsed() > Duration::from_secs(3) {
+                return (busy, ping);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        status.0.contains("HealthyBusy"),
+        "busy while the call ran: {}",
+        status.0
+    );
+    assert!(
+        status.1.contains("\"Healthy\""),
+        "healthy once the client left: {}",
+        status.1
+    );
+}
+
+#[test]
+fn sigterm_while_a_request_streams_ends_the_stream_and_the_process() {
+    let mut server = start_binary();
+    let port: u16 = server
+        .url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches("/mcp")
+        .parse()
+        .unwrap();
+    let mut streaming = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let first = raw_exchange(&mut streaming, &slow_call(30.0), Duration::from_millis(300));
+    assert!(first.starts_with("HTTP/1.1 200"), "{first}");
+    let stopped = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The in-flight stream ends (closed, not left hanging) and the process exits.
+    let rest = raw_exchange(&mut streaming, "", Duration::from_secs(3));
+    let ended = stopped.elapsed();
+    assert!(
+        ended < Duration::from_millis(2500),
+        "the stream stayed open {ended:?} after SIGTERM: {rest}"
+    );
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(
+            stopped.elapsed() < Duration::from_millis(2500),
+            "still running after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+mod random_traffic {
+    //! Random JSON-RPC bodies, headers and chunkings: never a 5xx the server does not mean, never
+    //! a crash, and /ping healthy afterwards.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z0-9/_ -]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-z_/.]{1,10}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn method() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("initialize".to_string()),
+            Just("ping".to_string()),
+            Just("tools/list".to_string()),
+            Just("tools/call".to_string()),
+            Just("resources/read".to_string()),
+            Just("prompts/get".to_string()),
+            Just("completion/complete".to_string()),
+            Just("server/discover".to_string()),
+            Just("logging/setLevel".to_string()),
+            "[a-z/]{0,16}",
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            (any::<Option<i64>>(), method(), json_value()).prop_map(|(id, method, params)| {
+                let mut message = json!({ "jsonrpc": "2.0", "method": method, "params": params });
+                if let Some(id) = id {
+                    message["id"] = json!(id);
+                }
+                message.to_string().into_bytes()
+            }),
+            json_value().prop_map(|v| v.to_string().into_bytes()),
+            prop::collection::vec(any::<u8>(), 0..200),
+        ]
+    }
+
+    fn headers() -> impl Strategy<Value = Vec<(&'static str, &'static str)>> {
+        let accept = prop_oneof![
+            Just(Some(ACCEPT_BOTH)),
+            Just(Some("application/json")),
+            Just(Some("text/event-stream")),
+            Just(Some("*/*")),
+            Just(None),
+        ];
+        let version = prop_oneof![
+            Just(Some(LEGACY)),
+            Just(Some(MODERN)),
+            Just(Some("1999-01-01")),
+            Just(None)
+        ];
+        let content_type = prop_oneof![Just("application/json"), Just("text/plain")];
+        let session = prop_oneof![Just(None), Just(Some("0123456789abcdef0123456789abcdef01"))];
+        (accept, version, content_type, session).prop_map(|(accept, version, content_type, session)| {
+            let mut headers = vec![("content-type", content_type)];
+            headers.extend(accept.map(|a| ("accept", a)));
+            headers.extend(version.map(|v| ("mcp-protocol-version", v)));
+            headers.extend(session.map(|s| ("mcp-session-id", s)));
+            headers
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_requests_never_crash_the_server(
+            body in body(),
+            headers in headers(),
+            chunk in 1usize..64,
+            stateful in any::<bool>(),
+            json_response in any::<bool>(),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let app = router(Config { stateful, json_response, ..Config::default() });
+            let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body.chunks(chunk).map(|c| Ok(c.to_vec())).collect();
+            let mut request = Request::post("/mcp");
+            for (name, value) in &headers {
+                request = request.header(*name, *value);
+            }
+            let request = request.body(Body::from_stream(futures_util::stream::iter(chunks))).unwrap();
+            let (status, ping) = runtime.block_on(async {
+                let reply = tokio::time::timeout(Duration::from_secs(5), send(&app, request)).await.expect("answered");
+                let ping = send(&app, Request::get("/ping").body(Body::empty()).unwrap()).await;
+                (reply.status, ping)
+            });
+            prop_assert!(status.as_u16() < 500, "{status} for {:?}", String::from_utf8_lossy(&body));
+            prop_assert_eq!(ping.status, StatusCode::OK);
+            prop_assert!(ping.body.contains("Healthy"));
+        }
+    }
+}

@@ -24,7 +24,7 @@ impl ExpectedFailures {
         let written: BTreeMap<String, String> = if text.trim().is_empty() {
             BTreeMap::new()
         } else {
-            serde_yaml::from_str(text)
+            serde_norway::from_str(text)
                 .map_err(|e| Error::Usage(format!("{origin}: not a map of check id to reason: {e}")))?
         };
         let mut entries = BTreeMap::new();

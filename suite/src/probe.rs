@@ -265,8 +265,10 @@ impl Reply {
             .filter(|(n, _)| !n.eq_ignore_ascii_case("content-length"))
             .map(|(n, v)| format!("{n}: {}", redact(n, v)))
             .collect();
-        let sent = String::from_utf8_lossy(&request.body);
-        let body = String::from_utf8_lossy(&self.http.body);
+        // Only a prefix is shown: decoding a body of many megabytes for an excerpt wastes memory.
+        let prefix = |bytes: &[u8]| String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+        let sent = prefix(&request.body);
+        let body = prefix(&self.http.body);
         let cut = match self.http.cut {
             Some(Cut::Deadline) => " (still open at the deadline)",
             Some(Cut::Lingered) => " (still open after the response)",

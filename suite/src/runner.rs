@@ -369,9 +369,12 @@ fn lenient_result(reply: &crate::probe::Reply) -> Option<Value> {
     }
     let mut messages = reply.messages.clone();
     if messages.is_empty() {
-        let mut body = reply.http.body.clone();
-        body.extend_from_slice(b"\n\n");
-        messages = crate::wire::sse::parse(&body)
+        // Read the body as events whatever its label, ending a last event left unterminated.
+        let mut parser = crate::wire::sse::SseParser::new();
+        parser.feed(&reply.http.body);
+        parser.feed(b"\n\n");
+        messages = parser
+            .finish()
             .events
             .iter()
             .filter_map(|e| serde_json::from_str(&e.data).ok())

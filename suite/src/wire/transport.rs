@@ -190,7 +190,7 @@ pub type Exchange<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, WireErr
 
 pub type Exchanges<'a> = Pin<Box<dyn Future<Output = Result<Vec<HttpResponse>, WireError>> + Send + 'a>>;
 
-/// Called with every body chunk; returns true once the caller has what it needs.
+/// Called with every chunk of an event-stream body; returns true once the caller has what it needs.
 pub type Enough<'a> = &'a mut (dyn FnMut(&[u8]) -> bool + Send);
 
 /// A way to reach the server under test.
@@ -244,6 +244,9 @@ where
         Some(watch) => deadline.min(Instant::now() + watch),
         None => deadline,
     };
+    let streaming = head.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("content-type") && value.to_ascii_lowercase().starts_with(b"text/event-stream")
+    });
     let mut body = body;
     let mut bytes = Vec::new();
     let mut chunks = Vec::new();
@@ -265,12 +268,17 @@ where
             continue;
         };
         chunks.push((sent.elapsed(), data.len()));
-        bytes.extend_from_slice(&data);
-        if bytes.len() > limits.max_body_bytes {
+        // Keep at most the cap: a body that would pass it stops here (and never doubles a buffer
+        // past the cap).
+        let room = limits.max_body_bytes - bytes.len();
+        if data.len() > room {
+            bytes.extend_from_slice(&data[..room]);
             break Some(Cut::TooLarge);
         }
-        // `enough` sees every chunk (it may be parsing them); only its first `true` counts.
-        if enough(&data) && stop_at == deadline {
+        bytes.extend_from_slice(&data);
+        // Only an event stream can stay open after the answer, so only its chunks go to `enough`
+        // (which may be parsing them); only its first `true` counts.
+        if streaming && enough(&data) && stop_at == deadline {
             stop_at = (Instant::now() + limits.close_grace).min(deadline);
         }
     };

@@ -1,8 +1,11 @@
-//! Hostile servers must not hang or crash the suite: every wait has a timeout and every body a cap.
+//! Hostile servers must not hang or crash the suite: every wait has a timeout and every body a
+//! cap; each gets a verdict or a one-line error naming what happened, and the suite's memory
+//! stays bounded (peak RSS measured on the binary).
 
 use std::time::Duration;
 
 use agentcore_mcp_suite::Target;
+use agentcore_mcp_suite::checks::Verdict;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -20,7 +23,25 @@ enum Behaviour {
     InvalidUtf8,
     /// Accepts the connection and says nothing.
     Silent,
+    /// A response head, ten bytes of body, then a TCP reset.
+    ResetMidBody,
+    /// 307 to another host (never followed: only loopback may be contacted).
+    RedirectAway,
+    /// 100 KB of response headers.
+    HugeHeaders,
+    /// HTTP/1.0 with a close-delimited body.
+    Http10,
+    /// Bytes that are not HTTP at all.
+    Garbage,
+    /// A well-formed answer to another request's id.
+    WrongId,
+    /// Accepts the connection and closes it at once.
+    AcceptAndClose,
 }
+
+/// What every hostile reply to initialize carries when it pretends to speak MCP.
+const INITIALIZE_RESULT: &str =
+    r#"{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"hostile","version":"1"}}"#;
 
 async fn serve(behaviour: Behaviour) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -74,6 +95,56 @@ async fn serve(behaviour: Behaviour) -> String {
                         let _ = socket.write_all(body).await;
                     }
                     Behaviour::Silent => tokio::time::sleep(Duration::from_secs(3600)).await,
+                    Behaviour::ResetMidBody => {
+                        let _ = socket
+                            .write_all(
+                                format!("{}content-length: 1000\r\n\r\n{{\"jsonrpc\"", head("application/json"))
+                                    .as_bytes(),
+                            )
+                            .await;
+                        let _ = socket.set_zero_linger(); // the close is a reset
+                    }
+                    Behaviour::RedirectAway => {
+                        let _ = socket
+                            .write_all(b"HTTP/1.1 307 Temporary Redirect\r\nlocation: http://203.0.113.7/mcp\r\ncontent-length: 0\r\n\r\n")
+                            .await;
+                    }
+                    Behaviour::HugeHeaders => {
+                        let mut response = head("application/json");
+                        for i in 0..1000 {
+                            response.push_str(&format!("x-filler-{i}: {}\r\n", "y".repeat(90)));
+                        }
+                        response.push_str("content-length: 2\r\n\r\n{}");
+                        let _ = socket.write_all(response.as_bytes()).await;
+                    }
+                    Behaviour::Http10 => {
+                        let body = format!(r#"{{"jsonrpc":"2.0","id":1,"result":{INITIALIZE_RESULT}}}"#);
+                        let _ = socket
+                            .write_all(
+                                format!("HTTP/1.0 200 OK\r\ncontent-type: application/json\r\n\r\n{body}").as_bytes(),
+                            )
+                            .await;
+                    }
+                    Behaviour::Garbage => {
+                        let _ = socket
+                            .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02 not http\r\n\r\n")
+                            .await;
+                    }
+                    Behaviour::WrongId => {
+                        let body =
+                            format!(r#"{{"jsonrpc":"2.0","id":"another-request","result":{INITIALIZE_RESULT}}}"#);
+                        let _ = socket
+                            .write_all(
+                                format!(
+                                    "{}content-length: {}\r\n\r\n{body}",
+                                    head("application/json"),
+                                    body.len()
+                                )
+                                .as_bytes(),
+                            )
+                            .await;
+                    }
+                    Behaviour::AcceptAndClose => drop(socket),
                 }
             });
         }
@@ -89,23 +160,96 @@ async fn hostile_servers_get_verdicts_not_hangs() {
         Behaviour::SlowDrip,
         Behaviour::InvalidUtf8,
         Behaviour::Silent,
+        Behaviour::ResetMidBody,
+        Behaviour::RedirectAway,
+        Behaviour::HugeHeaders,
+        Behaviour::Http10,
+        Behaviour::Garbage,
+        Behaviour::WrongId,
+        Behaviour::AcceptAndClose,
     ] {
         let url = serve(behaviour).await;
         let mut options = quick_options();
         options.probe.timeout = Duration::from_secs(1);
-        options.only = vec!["http.endpoint-mcp".into(), "sse".into(), "ping.reachable".into()];
+        options.only = vec![
+            "http.endpoint-mcp".into(),
+            "sse".into(),
+            "ping.reachable".into(),
+            "jsonrpc.id-echo".into(),
+            "lifecycle.ping".into(),
+        ];
         let target = Target::Url(url.clone());
         let run = agentcore_mcp_suite::run(&target, &options);
         let result = tokio::time::timeout(Duration::from_secs(60), run)
             .await
             .expect("the run ends by itself");
-        // Nothing hostile speaks MCP: the eras are absent and the run does not pass.
+        // Nothing hostile passes; one that only pretends to speak MCP fails on the ids.
         match result {
             Ok(report) => {
-                assert!(!report.eras.iter().any(|e| e.spoken), "{url}: {:?}", report.eras);
-                assert!(!report.passed(), "{url}: a server that speaks no MCP must not pass");
+                assert!(!report.passed(), "{url}: a hostile server must not pass");
+                if matches!(behaviour, Behaviour::WrongId | Behaviour::Http10) {
+                    let id_echo = report.results.iter().find(|r| r.id == "jsonrpc.id-echo").unwrap();
+                    assert_eq!(id_echo.verdict, Verdict::Fail, "{url}: {}", id_echo.message);
+                } else {
+                    assert!(!report.eras.iter().any(|e| e.spoken), "{url}: {:?}", report.eras);
+                }
             }
             Err(e) => panic!("{url}: the run errored instead of reporting: {e}"),
         }
     }
+}
+
+/// An https:// URL whose port speaks garbage: one line naming the TLS failure, exit 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tls_port_speaking_garbage_is_a_one_line_setup_error() {
+    let url = serve(Behaviour::Garbage).await.replace("http://", "https://");
+    let out = run_binary(&["check", "--quiet", "--url", &url, "--timeout", "2s"]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+}
+
+/// The binary's peak memory stays under 100 MB against the largest bodies and endless streams.
+#[tokio::test(flavor = "multi_thread")]
+async fn peak_memory_stays_bounded_against_huge_bodies() {
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        super::common::skip_loudly("the peak-RSS test needs /usr/bin/time (Debian package `time`)");
+        return;
+    }
+    for behaviour in [Behaviour::HugeBody, Behaviour::EndlessSse] {
+        let url = serve(behaviour).await;
+        let args = [
+            "check",
+            "--quiet",
+            "--url",
+            &url,
+            "--timeout",
+            "2s",
+            "--only",
+            "http.endpoint-mcp",
+        ];
+        let mut command = vec!["-f", "peak-rss-kb=%M", env!("CARGO_BIN_EXE_agentcore-mcp-suite")];
+        command.extend_from_slice(&args);
+        let out = run_program("/usr/bin/time", &command).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let peak_kb: u64 = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("peak-rss-kb="))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no peak RSS in: {stderr}"));
+        assert!(peak_kb < 100 * 1024, "{url}: peak RSS {peak_kb} kB");
+    }
+}
+
+async fn run_binary(args: &[&str]) -> std::process::Output {
+    run_program(env!("CARGO_BIN_EXE_agentcore-mcp-suite"), args).await
+}
+
+async fn run_program(program: &str, args: &[&str]) -> std::process::Output {
+    let program = program.to_string();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || std::process::Command::new(program).args(args).output().unwrap())
+        .await
+        .unwrap()
 }
