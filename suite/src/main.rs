@@ -84,7 +84,9 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
 
 fn bench(run: BenchRun) -> Result<ExitCode, Error> {
     use agentcore_mcp_suite::bench::{self, chart, report};
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread, like wrk's default: the load generator should leave the cores to the server
+    // it measures (on loopback they share the machine).
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;

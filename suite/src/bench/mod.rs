@@ -46,12 +46,12 @@ pub struct BenchPlan {
     pub calls: Vec<(String, Value)>,
 }
 
-/// One request of the mix, ready to send again and again.
+/// One request of the mix, ready to send again and again (cheap to clone: shared bytes).
 #[derive(Clone, Debug)]
 pub struct Template {
     pub name: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+    headers: hyper::HeaderMap,
+    body: hyper::body::Bytes,
 }
 
 /// Progress while the load runs, about once a second.
@@ -177,7 +177,7 @@ async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Resu
     let wire = |e: crate::wire::transport::WireError| Error::Setup(format!("cannot list tools: {e}"));
     let mut mix = Vec::new();
     if cx.declares("tools") {
-        mix.push(template(&cx, "tools/list", "tools/list", json!({})));
+        mix.push(template(&cx, "tools/list", "tools/list", json!({}))?);
         let callable = checks::util::callable(&cx).await.map_err(wire)?;
         let explicit = !plan.calls.is_empty();
         let mut fastest: Option<(Duration, String, Value)> = None;
@@ -189,7 +189,7 @@ async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Resu
             let name = tool["name"].as_str().unwrap_or_default().to_string();
             let params = json!({ "name": name, "arguments": arguments });
             if explicit {
-                mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params));
+                mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params)?);
                 continue;
             }
             let reply = cx.call("tools/call", params).await.map_err(wire)?;
@@ -200,25 +200,34 @@ async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Resu
         }
         if let Some((_, name, arguments)) = fastest {
             let params = json!({ "name": name, "arguments": arguments });
-            mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params));
+            mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params)?);
         }
     } else {
         let method = if era == Era::Legacy { "ping" } else { "server/discover" };
-        mix.push(template(&cx, method, method, json!({})));
+        mix.push(template(&cx, method, method, json!({}))?);
     }
     Ok(mix)
 }
 
-fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Template {
+fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Result<Template, Error> {
     let mut req = cx.standard(method, params);
     for (header, value) in &cx.options().headers {
         req = req.header(header, value);
     }
-    Template {
-        name: name.to_string(),
-        headers: req.headers,
-        body: req.body,
+    let mut headers = hyper::HeaderMap::new();
+    for (header, value) in &req.headers {
+        let header = hyper::header::HeaderName::from_bytes(header.as_bytes());
+        let value = hyper::header::HeaderValue::from_str(value);
+        let (Ok(header), Ok(value)) = (header, value) else {
+            return Err(Error::Usage(format!("{name}: a header that cannot be sent")));
+        };
+        headers.append(header, value);
     }
+    Ok(Template {
+        name: name.to_string(),
+        headers,
+        body: req.body.into(),
+    })
 }
 
 /// A pooled client: one kept-alive connection per worker, Nagle off, no redirects.
@@ -241,6 +250,55 @@ struct Worker {
     shared: Arc<Shared>,
 }
 
+/// A worker's own kept-alive HTTP/1.1 connection for plain-HTTP targets, on hyper's connection
+/// API: what wrk does, so the load generator costs little next to the server it measures.
+/// HTTPS and proxied targets go through the pooled reqwest client instead.
+struct Connection {
+    sender: hyper::client::conn::http1::SendRequest<http_body_util::Full<hyper::body::Bytes>>,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+async fn connect(endpoint: &url::Url) -> Result<Connection, String> {
+    let host = endpoint
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let port = endpoint.port_or_known_default().unwrap_or(80);
+    let stream = tokio::net::TcpStream::connect((host, port))
+        .await
+        .map_err(|_| "connect".to_string())?;
+    let _ = stream.set_nodelay(true);
+    let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .map_err(|_| "connect".to_string())?;
+    let driver = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(Connection { sender, driver })
+}
+
+/// What a response body says: a result, a JSON-RPC error, or neither.
+fn judge(status: u16, body: &[u8]) -> Result<(), String> {
+    if !(200..300).contains(&status) {
+        return Err(format!("HTTP {status}"));
+    }
+    let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    if has(b"\"result\"") {
+        Ok(())
+    } else if has(b"\"error\"") {
+        Err("JSON-RPC error".into())
+    } else {
+        Err("no result".into())
+    }
+}
+
 impl Worker {
     async fn run(self) -> Tally {
         let mut tally = Tally {
@@ -248,6 +306,8 @@ impl Worker {
             errors: BTreeMap::new(),
         };
         let end = self.plan.duration.map(|d| self.shared.started + d);
+        let plain = self.endpoint.scheme() == "http" && !crate::target::proxied(&self.endpoint);
+        let mut connection: Option<Connection> = None;
         loop {
             let slot = self.shared.sent.fetch_add(1, Ordering::Relaxed);
             if self.plan.requests.is_some_and(|limit| slot >= limit) {
@@ -266,7 +326,11 @@ impl Worker {
                 break;
             }
             let template = &self.mix[slot as usize % self.mix.len()];
-            let outcome = self.send(template).await;
+            let outcome = if plain {
+                self.send_plain(&mut connection, template).await
+            } else {
+                self.send(template).await
+            };
             let micros = start.elapsed().as_micros().clamp(1, 600_000_000) as u64;
             let _ = tally.latency.record(micros);
             self.shared.done.fetch_add(1, Ordering::Relaxed);
@@ -278,30 +342,62 @@ impl Worker {
         tally
     }
 
+    /// One request on the worker's connection (opened, or reopened after an error, as needed).
+    async fn send_plain(&self, connection: &mut Option<Connection>, template: &Template) -> Result<(), String> {
+        let exchange = async {
+            if connection.as_ref().is_none_or(|c| c.sender.is_closed()) {
+                *connection = Some(connect(&self.endpoint).await?);
+            }
+            let Some(open) = connection.as_mut() else {
+                return Err("connect".to_string());
+            };
+            let path_and_query = &self.endpoint[url::Position::BeforePath..];
+            let host = match self.endpoint.port() {
+                Some(port) => format!("{}:{port}", self.endpoint.host_str().unwrap_or_default()),
+                None => self.endpoint.host_str().unwrap_or_default().to_string(),
+            };
+            let mut request = hyper::Request::post(path_and_query)
+                .header("host", host)
+                .body(http_body_util::Full::new(template.body.clone()))
+                .map_err(|_| "request".to_string())?;
+            request.headers_mut().extend(template.headers.clone());
+            open.sender.ready().await.map_err(|_| "connection closed".to_string())?;
+            let response = open
+                .sender
+                .send_request(request)
+                .await
+                .map_err(|_| "request".to_string())?;
+            let status = response.status().as_u16();
+            let body = http_body_util::BodyExt::collect(response.into_body())
+                .await
+                .map_err(|_| "body".to_string())?
+                .to_bytes();
+            judge(status, &body)
+        };
+        let result = tokio::time::timeout(self.plan.timeout, exchange)
+            .await
+            .unwrap_or_else(|_| Err("timeout".into()));
+        if result.is_err() {
+            *connection = None; // a fresh connection for the next request
+        }
+        result
+    }
+
     /// One request read to its end; `Err(kind)` names what went wrong.
     async fn send(&self, template: &Template) -> Result<(), String> {
-        let mut request = self.client.post(self.endpoint.clone()).body(template.body.clone());
-        for (name, value) in &template.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
+        let request = self
+            .client
+            .post(self.endpoint.clone())
+            .headers(template.headers.clone())
+            .body(template.body.clone());
         let exchange = async {
             let response = request
                 .send()
                 .await
                 .map_err(|e| if e.is_connect() { "connect" } else { "request" }.to_string())?;
-            let status = response.status();
+            let status = response.status().as_u16();
             let body = response.bytes().await.map_err(|_| "body".to_string())?;
-            if !status.is_success() {
-                return Err(format!("HTTP {}", status.as_u16()));
-            }
-            let text = String::from_utf8_lossy(&body);
-            if text.contains("\"result\"") {
-                Ok(())
-            } else if text.contains("\"error\"") {
-                Err("JSON-RPC error".into())
-            } else {
-                Err("no result".into())
-            }
+            judge(status, &body)
         };
         tokio::time::timeout(self.plan.timeout, exchange)
             .await
