@@ -175,7 +175,7 @@ fn tool_list(server: &Server) -> Vec<Value> {
         ),
         tool(
             "slow",
-            "Wait `seconds` (default 1, at most 600), sending progress; /ping is HealthyBusy meanwhile",
+            "Wait `seconds` (default 0.1, at most 600), sending progress; /ping is HealthyBusy meanwhile",
             json!({ "type": "object", "properties": { "seconds": { "type": "number", "minimum": 0, "maximum": 600 } } }),
         ),
         tool(
@@ -289,7 +289,7 @@ async fn call_tool(call: Call) -> Result<Value, Value> {
             None => bad_arguments("`name` must be a string"),
         },
         "slow" => {
-            let seconds = number("seconds").unwrap_or(1.0);
+            let seconds = number("seconds").unwrap_or(0.1);
             if !(0.0..=600.0).contains(&seconds) {
                 return bad_arguments("`seconds` must be between 0 and 600");
             }

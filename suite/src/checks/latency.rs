@@ -245,6 +245,17 @@ async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(judge_cold_start(numbers, worst, cx.options().cold_start_budget))
 }
 
+async fn time_call<'a>(
+    cx: &'a Cx,
+    candidate: &'a (String, Value),
+) -> (&'a (String, Value), Result<crate::probe::Reply, WireError>) {
+    let (name, args) = candidate;
+    (
+        candidate,
+        cx.call("tools/call", json!({ "name": name, "arguments": args })).await,
+    )
+}
+
 /// Judges the slowest first MCP answer: AgentCore's limit fails, the budget warns.
 fn judge_cold_start(numbers: String, worst: Duration, budget: Duration) -> Outcome {
     if worst.as_secs() >= super::util::INIT_LIMIT_SECS {
@@ -292,10 +303,11 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         .filter_map(|(tool, args)| Some((tool["name"].as_str()?.to_string(), args.clone())))
         .take(12)
         .collect();
+    // One timed call of each candidate, all at once: enough to tell the fast from the slow.
+    let probes: Vec<_> = candidates.iter().map(|candidate| time_call(cx, candidate)).collect();
     let mut fastest: Option<(Duration, &(String, Value))> = None;
-    for candidate in &candidates {
-        let (name, args) = candidate;
-        match cx.call("tools/call", json!({ "name": name, "arguments": args })).await {
+    for (candidate, reply) in futures_util::future::join_all(probes).await {
+        match reply {
             Ok(reply) if reply.result().is_some() => {
                 let took = reply.http.timings.total;
                 if fastest.is_none_or(|(best, _)| took < best) {

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeSet;
 
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::util::{callable, short, skip_undeclared, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
-use crate::probe::Cx;
+use crate::probe::{Cx, Reply};
 use crate::wire::transport::WireError;
 
 const TOOLS: &str = "MCP 2025-11-25 server/tools.mdx";
@@ -139,12 +140,17 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
             not_called
         }));
     }
+    // Up to eight calls at a time: tools are independent, and a slow one should not serialize the rest.
+    let calls: Vec<_> = callable
+        .calls
+        .iter()
+        .take(12)
+        .map(|(tool, args)| call_tool(cx, tool, args))
+        .collect();
+    let replies: Vec<_> = futures_util::stream::iter(calls).buffered(8).collect().await;
     let mut slow = Vec::new();
-    for (tool, arguments) in callable.calls.iter().take(12) {
-        let reply = match cx
-            .call("tools/call", json!({ "name": tool["name"], "arguments": arguments }))
-            .await
-        {
+    for (tool, reply) in replies {
+        let reply = match reply {
             Err(WireError::Timeout(_)) => {
                 slow.push(tool["name"].as_str().unwrap_or("?").to_string());
                 continue;
@@ -178,6 +184,11 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         outcome = outcome.with(not_called);
     }
     Ok(outcome)
+}
+
+async fn call_tool<'a>(cx: &'a Cx, tool: &'a Value, arguments: &'a Value) -> (&'a Value, Result<Reply, WireError>) {
+    let params = json!({ "name": tool["name"], "arguments": arguments });
+    (tool, cx.call("tools/call", params).await)
 }
 
 async fn tools_unknown(cx: &Cx) -> Result<Outcome, WireError> {
