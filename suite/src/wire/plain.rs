@@ -16,6 +16,8 @@ use super::transport::{
     read_response,
 };
 
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
 /// Raw HTTP to `host:port`; sees and sends everything.
 pub struct PlainHttp {
     host: String,
@@ -42,16 +44,7 @@ impl PlainHttp {
     async fn send(&self, request: &HttpRequest, limits: Limits, enough: Enough<'_>) -> Result<HttpResponse, WireError> {
         let started = Instant::now();
         let deadline = started + limits.timeout;
-        let stream = tokio::time::timeout(limits.timeout, TcpStream::connect((self.host.as_str(), self.port)))
-            .await
-            .map_err(|_| WireError::Timeout("the TCP connection"))?
-            .map_err(|e| WireError::Connect(format!("{}: {e}", self.authority)))?;
-        let _ = stream.set_nodelay(true);
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| WireError::Protocol(e.to_string()))?;
-        // Aborting the driver closes the connection, ending a stream the server keeps open.
-        let driver = AbortOnDrop(tokio::spawn(connection));
+        let (mut sender, driver) = self.open(limits.timeout).await?;
 
         let hyper_request = self.build(request)?;
         let sent = Instant::now();
@@ -81,15 +74,7 @@ impl<T> Drop for AbortOnDrop<T> {
 impl PlainHttp {
     /// Requests in turn on one connection; each response read to its end before the next.
     async fn send_kept_alive(&self, requests: &[HttpRequest], limits: Limits) -> Result<Vec<HttpResponse>, WireError> {
-        let stream = tokio::time::timeout(limits.timeout, TcpStream::connect((self.host.as_str(), self.port)))
-            .await
-            .map_err(|_| WireError::Timeout("the TCP connection"))?
-            .map_err(|e| WireError::Connect(format!("{}: {e}", self.authority)))?;
-        let _ = stream.set_nodelay(true);
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| WireError::Protocol(e.to_string()))?;
-        let _driver = AbortOnDrop(tokio::spawn(connection));
+        let (mut sender, _driver) = self.open(limits.timeout).await?;
         let mut responses = Vec::with_capacity(requests.len());
         for request in requests {
             let started = Instant::now();
@@ -115,6 +100,20 @@ impl PlainHttp {
             responses.push(read);
         }
         Ok(responses)
+    }
+
+    /// A new connection (Nagle off) and its driver; dropping the driver closes the connection,
+    /// ending a stream the server keeps open.
+    async fn open(&self, timeout: std::time::Duration) -> Result<(Sender, AbortOnDrop<hyper::Result<()>>), WireError> {
+        let stream = tokio::time::timeout(timeout, TcpStream::connect((self.host.as_str(), self.port)))
+            .await
+            .map_err(|_| WireError::Timeout("the TCP connection"))?
+            .map_err(|e| WireError::Connect(format!("{}: {e}", self.authority)))?;
+        let _ = stream.set_nodelay(true);
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| WireError::Protocol(e.to_string()))?;
+        Ok((sender, AbortOnDrop(tokio::spawn(connection))))
     }
 
     /// The request exactly as asked, with Host added when absent.
