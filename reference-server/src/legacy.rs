@@ -24,7 +24,8 @@ const LATEST_VERSION: &str = "2025-11-25";
 
 pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Value) -> Answer {
     let version = match header(&headers, PROTOCOL_VERSION) {
-        None if server.fault(Fault::RequireProtocolVersion) => {
+        // initialize negotiates the version, so it never carries the header.
+        None if server.fault(Fault::RequireProtocolVersion) && message.get("method") != Some(&json!("initialize")) => {
             return Err(Refusal::bad_request("MCP-Protocol-Version header is required"));
         }
         None => ASSUMED_VERSION,

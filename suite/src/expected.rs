@@ -21,12 +21,10 @@ pub struct ExpectedFailures {
 impl ExpectedFailures {
     /// Parses the file's text; unknown check ids and eras are usage errors (typos hide nothing).
     pub fn parse(text: &str, origin: &str) -> Result<ExpectedFailures, Error> {
-        let written: BTreeMap<String, String> = if text.trim().is_empty() {
-            BTreeMap::new()
-        } else {
-            serde_norway::from_str(text)
-                .map_err(|e| Error::Usage(format!("{origin}: not a map of check id to reason: {e}")))?
-        };
+        // An empty file, or one with comments only, lists nothing.
+        let written: BTreeMap<String, String> = serde_norway::from_str::<Option<_>>(text)
+            .map_err(|e| Error::Usage(format!("{origin}: not a map of check id to reason: {e}")))?
+            .unwrap_or_default();
         let mut entries = BTreeMap::new();
         for (key, reason) in written {
             let (id, era) = key

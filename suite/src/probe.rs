@@ -419,9 +419,16 @@ impl Probe {
         if reply.request.method != "POST" || reply.request.path != self.facts.mcp_path {
             return; // only MCP traffic is judged against the MCP schema
         }
-        let version = reply
-            .request
-            .get_header("mcp-protocol-version")
+        // A message is judged by the revision it was answered in: the request's header, or for
+        // an initialize, the version the result names.
+        let negotiated = reply
+            .result()
+            .filter(|_| reply.request.expect.as_ref().is_some_and(|(_, m)| m == "initialize"))
+            .and_then(|r| r.get("protocolVersion"))
+            .and_then(Value::as_str)
+            .filter(|v| jsonrpc::LEGACY_VERSIONS.contains(v));
+        let version = negotiated
+            .or(reply.request.get_header("mcp-protocol-version"))
             .unwrap_or(jsonrpc::LEGACY_VERSIONS[2])
             .to_string();
         let expected = reply.request.expect.as_ref();
@@ -569,8 +576,10 @@ impl Cx {
         } else {
             params
         };
-        if method == "initialize" {
-            req = req.without(SESSION_ID); // initialize starts a session; it never names one
+        if method == "initialize" && self.era() == Era::Legacy {
+            // initialize starts a session and negotiates the version: it names neither, as
+            // clients send it (the protocol-version header belongs to later requests).
+            req = req.without(SESSION_ID).without("mcp-protocol-version");
         }
         req.expect = Some((id.clone(), method.to_string()));
         req.json(&jsonrpc::request(&id, method, params))

@@ -11,6 +11,7 @@ mod integration {
     mod https;
     mod python_sdk;
     mod reference;
+    mod rmcp_server;
     mod runner;
     mod snapshots;
     mod sse_chunking;

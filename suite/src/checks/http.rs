@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::util::{has_result, is_success, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
-use crate::probe::{Cx, Era, Profile};
+use crate::probe::{Cx, Era, Profile, SESSION_ID};
 use crate::wire::jsonrpc;
 use crate::wire::transport::Capability;
 use crate::wire::transport::{Cut, WireError};
@@ -365,6 +365,15 @@ async fn batch(cx: &Cx) -> Result<Outcome, WireError> {
         .cheap()
         .header("mcp-protocol-version", "2025-03-26")
         .json(&ping_batch(cx));
+    // A stateful server minted a 2025-03-26 session for that initialize: the batch goes there.
+    if let Some(session) = init.http.header(SESSION_ID) {
+        let initialized = cx
+            .notification("notifications/initialized", json!({}))
+            .header("mcp-protocol-version", "2025-03-26")
+            .header(SESSION_ID, session);
+        cx.send(initialized).await?;
+        old = old.header(SESSION_ID, session);
+    }
     old.expect = None;
     let old_reply = cx.send(old).await?;
     let answered = old_reply.messages.iter().filter(|m| m.get("result").is_some()).count();

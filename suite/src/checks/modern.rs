@@ -70,7 +70,7 @@ pub const CHECKS: &[Check] = &[
         phase: Phase::Together,
         needs: &[],
         source: "MCP 2026-07-28 changelog.mdx (removed RPCs)",
-        rule: "initialize, ping and logging/setLevel with a modern envelope get 404 with -32601",
+        rule: "initialize, ping and logging/setLevel with a modern envelope get 404 with -32601 (a warn when the server also speaks the legacy era)",
         run: check_fn!(removed_methods),
     },
     Check {
@@ -350,15 +350,23 @@ async fn removed_methods(cx: &Cx) -> Result<Outcome, WireError> {
         ("ping", json!({})),
         ("logging/setLevel", json!({ "level": "info" })),
     ];
+    // A server that also speaks the legacy era serves these methods there (2026-07-28
+    // streamable-http.mdx: interoperating servers implement the older revision too) and may
+    // route them by name: an interop hazard, not a broken MUST. A 2026-07-28-only server must
+    // refuse them.
+    let dual_era = cx.probe.discovery.legacy.is_some();
     for (method, params) in methods {
         let reply = cx.call(method, params).await?;
         if !refused(&reply, 404, -32601) {
-            return Ok(refusal_message(
-                &format!("removed method `{method}`"),
-                &reply,
-                404,
-                -32601,
-            ));
+            let outcome = refusal_message(&format!("removed method `{method}`"), &reply, 404, -32601);
+            if dual_era && super::util::is_success(&reply) {
+                return Ok(Outcome::warn(format!(
+                    "{} (the server also speaks the legacy era and serves `{method}` there; a modern client never sends it)",
+                    outcome.message
+                ))
+                .with(reply.evidence()));
+            }
+            return Ok(outcome);
         }
     }
     Ok(Outcome::pass("initialize, ping and logging/setLevel: 404 / -32601"))
