@@ -63,4 +63,24 @@ proptest! {
         prop_assert_eq!(&parsed, &reference_parse(&text));
         prop_assert_eq!(parsed.len(), events.len());
     }
+
+    /// Any bytes at all, cut anywhere: no panic, and the same events and findings as in one piece.
+    #[test]
+    fn arbitrary_bytes_never_panic_in_any_chunking(
+        bytes in prop::collection::vec(any::<u8>(), 0..600),
+        cuts in prop::collection::vec(0usize..600, 0..10),
+    ) {
+        let whole = parse(&bytes);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+        cuts.sort();
+        let mut parser = SseParser::new();
+        let mut start = 0;
+        for cut in cuts {
+            parser.feed(&bytes[start..cut]);
+            start = cut;
+        }
+        parser.feed(&bytes[start..]);
+        let chunked = parser.finish();
+        prop_assert_eq!(&chunked.events, &whole.events);
+    }
 }
