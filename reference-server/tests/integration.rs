@@ -808,6 +808,14 @@ async fn a_fault_changes_only_what_it_names() {
     assert_eq!(a.body, b.body, "MCP traffic is untouched");
 }
 
+fn sigterm(server: &Binary) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 /// The binary: a free port, started and waited for.
 struct Binary {
     child: std::process::Child,
@@ -887,11 +895,7 @@ fn python_sdk_client_completes_initialize_list_and_call() {
 fn sigterm_stops_the_server_within_a_second_and_a_half() {
     let mut server = start_binary();
     let stopped = Instant::now();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sigterm(&server);
     loop {
         if server.child.try_wait().unwrap().is_some() {
             break;
@@ -1013,11 +1017,7 @@ fn sigterm_while_a_request_streams_ends_the_stream_and_the_process() {
     let first = raw_exchange(&mut streaming, &slow_call(30.0), Duration::from_millis(300));
     assert!(first.starts_with("HTTP/1.1 200"), "{first}");
     let stopped = Instant::now();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &server.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    sigterm(&server);
     // The in-flight stream ends (closed, not left hanging) and the process exits.
     let rest = raw_exchange(&mut streaming, "", Duration::from_secs(3));
     let ended = stopped.elapsed();

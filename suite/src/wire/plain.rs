@@ -46,18 +46,9 @@ impl PlainHttp {
         let deadline = started + limits.timeout;
         let (mut sender, driver) = self.open(limits.timeout).await?;
 
-        let hyper_request = self.build(request)?;
         let sent = Instant::now();
-        let response = tokio::time::timeout_at(deadline.into(), sender.send_request(hyper_request))
-            .await
-            .map_err(|_| WireError::Timeout("the response head"))?
-            .map_err(|e| WireError::Protocol(e.to_string()))?;
-        let head = Head {
-            status: response.status().as_u16(),
-            headers: head_of(response.headers()),
-            first_byte: started.elapsed(),
-        };
-        let response = read_response(head, response.into_body(), started, sent, limits, enough).await;
+        let (head, body) = self.request_head(&mut sender, request, started, deadline).await?;
+        let response = read_response(head, body, started, sent, limits, enough).await;
         drop(driver);
         response
     }
@@ -82,16 +73,9 @@ impl PlainHttp {
                 .await
                 .map_err(|_| WireError::Timeout("the connection to be ready again"))?
                 .map_err(|e| WireError::Protocol(format!("the server closed the kept-alive connection: {e}")))?;
-            let response = tokio::time::timeout(limits.timeout, sender.send_request(self.build(request)?))
-                .await
-                .map_err(|_| WireError::Timeout("the response head"))?
-                .map_err(|e| WireError::Protocol(e.to_string()))?;
-            let head = Head {
-                status: response.status().as_u16(),
-                headers: head_of(response.headers()),
-                first_byte: started.elapsed(),
-            };
-            let read = read_response(head, response.into_body(), started, started, limits, &mut |_| false).await?;
+            let deadline = started + limits.timeout;
+            let (head, body) = self.request_head(&mut sender, request, started, deadline).await?;
+            let read = read_response(head, body, started, started, limits, &mut |_| false).await?;
             if read.cut.is_some() {
                 return Err(WireError::Protocol(
                     "a response did not end, so the connection cannot be reused".into(),
@@ -114,6 +98,26 @@ impl PlainHttp {
             .await
             .map_err(|e| WireError::Protocol(e.to_string()))?;
         Ok((sender, AbortOnDrop(tokio::spawn(connection))))
+    }
+
+    /// Sends `request` on an open connection and waits (until `deadline`) for the response head.
+    async fn request_head(
+        &self,
+        sender: &mut Sender,
+        request: &HttpRequest,
+        started: Instant,
+        deadline: Instant,
+    ) -> Result<(Head, hyper::body::Incoming), WireError> {
+        let response = tokio::time::timeout_at(deadline.into(), sender.send_request(self.build(request)?))
+            .await
+            .map_err(|_| WireError::Timeout("the response head"))?
+            .map_err(|e| WireError::Protocol(e.to_string()))?;
+        let head = Head {
+            status: response.status().as_u16(),
+            headers: head_of(response.headers()),
+            first_byte: started.elapsed(),
+        };
+        Ok((head, response.into_body()))
     }
 
     /// The request exactly as asked, with Host added when absent.

@@ -36,22 +36,27 @@ fn reference_parse(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Feeds `bytes` to one parser in pieces cut at `cuts` (clamped, in order).
+fn parse_in_pieces(bytes: &[u8], cuts: Vec<usize>) -> agentcore_mcp_suite::wire::sse::SseStream {
+    let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+    cuts.sort();
+    let mut parser = SseParser::new();
+    let mut start = 0;
+    for cut in cuts {
+        parser.feed(&bytes[start..cut]);
+        start = cut;
+    }
+    parser.feed(&bytes[start..]);
+    parser.finish()
+}
+
 proptest! {
     #[test]
     fn any_chunking_gives_the_same_events((_, text) in stream(), cuts in prop::collection::vec(0usize..400, 0..8), crlf in any::<bool>()) {
         let text = if crlf { text.replace('\n', "\r\n") } else { text };
         let bytes = text.as_bytes();
         let whole = parse(bytes);
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
-        cuts.sort();
-        let mut parser = SseParser::new();
-        let mut start = 0;
-        for cut in cuts {
-            parser.feed(&bytes[start..cut]);
-            start = cut;
-        }
-        parser.feed(&bytes[start..]);
-        let chunked = parser.finish();
+        let chunked = parse_in_pieces(bytes, cuts);
         prop_assert_eq!(&chunked.events, &whole.events);
         prop_assert_eq!(chunked.line_endings, whole.line_endings);
         prop_assert!(whole.findings.is_empty(), "{:?}", whole.findings);
@@ -71,16 +76,7 @@ proptest! {
         cuts in prop::collection::vec(0usize..600, 0..10),
     ) {
         let whole = parse(&bytes);
-        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
-        cuts.sort();
-        let mut parser = SseParser::new();
-        let mut start = 0;
-        for cut in cuts {
-            parser.feed(&bytes[start..cut]);
-            start = cut;
-        }
-        parser.feed(&bytes[start..]);
-        let chunked = parser.finish();
+        let chunked = parse_in_pieces(&bytes, cuts);
         prop_assert_eq!(&chunked.events, &whole.events);
     }
 }
