@@ -53,11 +53,11 @@ faults! {
     RejectStandardAccept = "reject-standard-accept", trips "accept.both": "406 even for `application/json, text/event-stream`";
     AcceptIgnored = "accept-ignored", trips "accept.json-only": "SSE sent to a client that accepts only JSON";
     JsonToSseOnlyAccept = "json-to-sse-only-accept", trips "accept.sse-only": "JSON sent to a client that accepts only SSE";
-    RequireAccept = "require-accept", trips "accept.missing": "406 when the Accept header is missing";
+    RequireAccept = "require-accept", trips "accept.missing remote.accept": "406 when the Accept header is missing";
     RejectWildcardAccept = "reject-wildcard-accept", trips "accept.wildcard": "406 for `Accept: */*`";
     NotAcceptableMadeUpId = "406-made-up-id", trips "accept.406-shape": "a 406 body carries an id the request never had";
     // session
-    RejectPlatformSession = "reject-platform-session", trips "session.platform-headers-accepted": "404 for a session id it never minted";
+    RejectPlatformSession = "reject-platform-session", trips "session.platform-headers-accepted remote.session-roundtrip": "404 for a session id it never minted";
     RequireInitialize = "require-initialize", trips "session.no-initialize-needed": "requests before initialize are refused";
     // session, stateful (each implies --stateful)
     MintBadSessionId = "mint-bad-session-id", trips "session.id-visible-ascii": "initialize mints `Mcp-Session-Id: bad id N`";
@@ -83,7 +83,7 @@ faults! {
     NoKeepalive = "no-keepalive", trips "sse.keepalive": "no keep-alive comments during long requests";
     // latency
     NagleStall = "nagle-stall", trips "latency.keep-alive": "Nagle's algorithm stays on: ~40 ms per request on a kept-alive connection";
-    SlowMcp = "slow-mcp", trips "latency.initialize latency.discover latency.tools-list latency.tools-call": "every MCP request waits 150 ms before answering";
+    SlowMcp = "slow-mcp", trips "latency.initialize latency.discover latency.tools-list latency.tools-call latency.new-session": "every MCP request waits 150 ms before answering";
     // http
     McpPathMoved = "mcp-path-moved", trips "http.endpoint-mcp": "MCP is served on /rpc; /mcp answers 404";
     LoopbackHostOnly = "loopback-host-only", trips "http.any-host": "403 unless Host is localhost or 127.0.0.1";
@@ -91,6 +91,7 @@ faults! {
     WrongContentType = "wrong-content-type", trips "http.response-content-type": "responses are labelled text/plain";
     Get200Json = "get-200-json", trips "http.get": "GET /mcp answers 200 application/json";
     ProtocolVersionUnchecked = "protocol-version-unchecked", trips "http.protocol-version-invalid": "any MCP-Protocol-Version is served";
+    RejectSeedVersion = "reject-seed-version", trips "remote.seed-protocol-version": "400 for MCP-Protocol-Version 2024-11-05, the version AgentCore's guides tell clients to send";
     RequireProtocolVersion = "require-protocol-version", trips "http.protocol-version-missing": "400 when MCP-Protocol-Version is missing";
     OriginUnchecked = "origin-unchecked", trips "http.origin-invalid": "any Origin is served";
     MalformedJsonServed = "malformed-json-served", trips "http.malformed-json": "invalid JSON is answered like a ping, 200 `{}`";
@@ -105,7 +106,7 @@ faults! {
     ParseErrorIdNotNull = "parse-error-id-not-null", trips "jsonrpc.parse-error": "parse errors carry id 0 instead of null";
     InvalidRequestAccepted = "invalid-request-accepted", trips "jsonrpc.invalid-request": "a request without a method gets a result";
     UnknownMethodEmptyResult = "unknown-method-empty-result", trips "jsonrpc.method-not-found": "unknown methods answer `{}`";
-    WrongResponseId = "wrong-response-id", trips "jsonrpc.id-echo": "responses carry id + 1";
+    WrongResponseId = "wrong-response-id", trips "jsonrpc.id-echo remote.sse-response": "responses carry id + 1";
     NullIdAccepted = "null-id-accepted", trips "jsonrpc.null-id-rejected": "a request with `id: null` is served";
     ErrorCodeString = "error-code-string", trips "jsonrpc.error-shape": "error codes are strings";
     ToolsMissingInputSchema = "tools-missing-input-schema", trips "schema.valid": "tools/list omits `inputSchema`";

@@ -19,6 +19,8 @@ use crate::{LEGACY_VERSIONS, SERVER_NAME, SERVER_VERSION, Server};
 
 /// What a server assumes when the MCP-Protocol-Version header is absent (2025-06-18 transports).
 const ASSUMED_VERSION: &str = "2025-03-26";
+/// The version AgentCore's deployment guides tell clients to send.
+const SEED_VERSION: &str = "2024-11-05";
 /// Answered to an initialize asking for a version this server does not speak.
 const LATEST_VERSION: &str = "2025-11-25";
 
@@ -30,6 +32,9 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
         }
         None => ASSUMED_VERSION,
         Some(v) if LEGACY_VERSIONS.contains(&v) => v,
+        // AgentCore's guides tell clients to send 2024-11-05 (which predates the header): it
+        // gets the oldest rules this server speaks, as if the header were absent.
+        Some(SEED_VERSION) if !server.fault(Fault::RejectSeedVersion) => ASSUMED_VERSION,
         Some(_) if server.fault(Fault::ProtocolVersionUnchecked) => LATEST_VERSION,
         Some(v) => {
             return Err(Refusal::bad_request(format!(

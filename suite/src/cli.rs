@@ -36,6 +36,71 @@ pub enum Command {
     Explain { id: String },
     /// Load a server for latency and throughput; save the numbers and gate on a baseline.
     Bench(Box<BenchArgs>),
+    /// Run a local emulator of the AgentCore data plane (InvokeAgentRuntime) in front of a server.
+    Gateway(Box<GatewayArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct GatewayArgs {
+    /// The MCP endpoint every runtime session is forwarded to, e.g. http://127.0.0.1:8000/mcp.
+    #[arg(long, value_name = "URL", required_unless_present = "image", conflicts_with = "image")]
+    pub upstream: Option<String>,
+    /// A locally built image: every runtime session gets a fresh container of its own.
+    #[arg(long, value_name = "IMAGE[:TAG]")]
+    pub image: Option<String>,
+    /// Argument passed to each container after its entrypoint (repeatable).
+    #[arg(long = "image-arg", value_name = "ARG", allow_hyphen_values = true, requires = "image")]
+    pub image_args: Vec<String>,
+    /// Where to listen.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: std::net::SocketAddr,
+    /// Verify SigV4 signatures made with this key pair (`ACCESS_KEY_ID:SECRET`).
+    #[arg(long, value_name = "ACCESS:SECRET", conflicts_with = "bearer_token")]
+    pub credentials: Option<String>,
+    /// Act as an OAuth runtime: require `Authorization: Bearer TOKEN`.
+    #[arg(long, value_name = "TOKEN")]
+    pub bearer_token: Option<String>,
+    /// Stop a runtime session (and its container) after this long without requests.
+    #[arg(long, default_value = "15m", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
+}
+
+impl GatewayArgs {
+    pub fn config(&self) -> Result<crate::gateway::GatewayConfig, Error> {
+        use crate::gateway::{GatewayAuth, GatewayConfig, Upstream};
+        let upstream = match (&self.upstream, &self.image) {
+            (Some(url), _) => Upstream::Url(crate::target::parse_url(url)?),
+            (None, Some(image)) => Upstream::Image(ContainerSpec {
+                image: ImageSource::Local(image.clone()),
+                args: self.image_args.clone(),
+                startup_timeout: Duration::from_secs(60),
+                cold_starts: 0,
+                deploy: false,
+            }),
+            (None, None) => return Err(Error::Usage("gateway needs --upstream URL or --image IMAGE".into())),
+        };
+        let auth = match (&self.credentials, &self.bearer_token) {
+            (Some(pair), _) => match pair.split_once(':') {
+                Some((access_key, secret)) if !access_key.is_empty() && !secret.is_empty() => GatewayAuth::SigV4 {
+                    access_key: access_key.to_string(),
+                    secret: secret.to_string(),
+                },
+                _ => return Err(Error::Usage("--credentials: expected ACCESS_KEY_ID:SECRET".into())),
+            },
+            (None, Some(token)) if !token.is_empty() => GatewayAuth::Bearer(token.clone()),
+            (None, Some(_)) => return Err(Error::Usage("--bearer-token must not be empty".into())),
+            (None, None) => GatewayAuth::Open,
+        };
+        if self.idle_timeout.is_zero() {
+            return Err(Error::Usage("--idle-timeout must be above zero".into()));
+        }
+        Ok(GatewayConfig {
+            listen: self.listen,
+            upstream,
+            auth,
+            idle_timeout: self.idle_timeout,
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -165,11 +230,33 @@ pub struct TargetArgs {
     #[arg(long)]
     pub url: Option<String>,
     /// PEM file of a private CA (or self-signed certificate) to trust for an https:// URL.
-    #[arg(long, value_name = "FILE", requires = "url")]
+    #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
     /// Do not verify the https:// server's certificate (every report says so).
-    #[arg(long, requires = "url")]
+    #[arg(long)]
     pub insecure: bool,
+    /// An AgentCore runtime ARN: every request goes through InvokeAgentRuntime (SigV4 with the
+    /// default AWS credential chain, or --bearer-token-env).
+    #[arg(long, value_name = "ARN", conflicts_with_all = ["url", "image", "build", "header"])]
+    pub arn: Option<String>,
+    /// The runtime's region (default: the ARN's).
+    #[arg(long, requires = "arn")]
+    pub region: Option<String>,
+    /// The runtime endpoint to invoke.
+    #[arg(long, default_value = "DEFAULT", requires = "arn")]
+    pub qualifier: String,
+    /// Invoke this endpoint instead of AWS's, e.g. the local emulator (`gateway`).
+    #[arg(long, value_name = "URL", requires = "arn")]
+    pub endpoint_url: Option<String>,
+    /// The runtime session of the run (33 to 256 visible ASCII characters; default: a new one).
+    #[arg(long, value_name = "ID", requires = "arn")]
+    pub runtime_session_id: Option<String>,
+    /// Mcp-Session-Id for requests that carry none (default: none; the platform adds one).
+    #[arg(long, value_name = "ID", requires = "arn")]
+    pub mcp_session_id: Option<String>,
+    /// An OAuth runtime: the environment variable holding the bearer token (never printed).
+    #[arg(long, value_name = "VAR", requires = "arn")]
+    pub bearer_token_env: Option<String>,
     /// A locally built image (never pulled), run with port 8000 published.
     #[arg(long, value_name = "IMAGE[:TAG]", conflicts_with_all = ["url", "build"])]
     pub image: Option<String>,
@@ -192,13 +279,13 @@ pub struct TargetArgs {
     #[arg(long, default_value_t = 0)]
     pub cold_starts: usize,
     /// Embedded target: answer with JSON instead of SSE.
-    #[arg(long, conflicts_with_all = ["url", "image", "build"])]
+    #[arg(long, conflicts_with_all = ["url", "image", "build", "arn"])]
     pub reference_json: bool,
     /// Embedded target: a stateful reference server (mints and requires session ids).
-    #[arg(long, conflicts_with_all = ["url", "image", "build"])]
+    #[arg(long, conflicts_with_all = ["url", "image", "build", "arn"])]
     pub reference_stateful: bool,
     /// Embedded target: start the reference server with this fault (repeatable; see `agentcore-mcp-reference --list-faults`).
-    #[arg(long = "reference-fault", value_name = "NAME", conflicts_with_all = ["url", "image", "build"])]
+    #[arg(long = "reference-fault", value_name = "NAME", conflicts_with_all = ["url", "image", "build", "arn"])]
     pub reference_faults: Vec<String>,
     /// Extra request header `Name: value` (repeatable); never printed with its value if secret.
     #[arg(long, value_name = "'K: V'")]
@@ -378,6 +465,25 @@ impl TargetArgs {
                 deploy: self.deploy,
             })
         };
+        let https_target = self.url.is_some() || self.endpoint_url.is_some();
+        if (self.cacert.is_some() || self.insecure) && !https_target {
+            return Err(Error::Usage(
+                "--cacert and --insecure apply to --url or --endpoint-url".into(),
+            ));
+        }
+        if let Some(arn) = &self.arn {
+            return Ok(Target::Remote(crate::target::remote::RemoteTarget::new(
+                &crate::target::remote::RemoteFlags {
+                    arn: arn.clone(),
+                    region: self.region.clone(),
+                    qualifier: self.qualifier.clone(),
+                    endpoint_url: self.endpoint_url.clone(),
+                    runtime_session_id: self.runtime_session_id.clone(),
+                    mcp_session_id: self.mcp_session_id.clone(),
+                    bearer_token_env: self.bearer_token_env.clone(),
+                },
+            )?));
+        }
         Ok(match (&self.url, &self.image, &self.build) {
             (Some(url), _, _) => {
                 crate::target::parse_url(url)?;

@@ -21,6 +21,7 @@ pub mod checks;
 pub mod cli;
 mod error;
 pub mod expected;
+pub mod gateway;
 pub mod probe;
 pub mod report;
 pub mod runner;

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Explain { id } => explain(&id),
         Command::Check(args) => Plan::from_args(*args).and_then(check),
         Command::Bench(args) => BenchRun::from_args(*args).and_then(bench),
+        Command::Gateway(args) => args.config().and_then(gateway),
     };
     // Errors own their exit code: usage and setup 2, Ctrl-C 130.
     result.unwrap_or_else(|e| {
@@ -79,6 +80,35 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// Runs the emulator until Ctrl-C, then removes every container it started.
+fn gateway(config: agentcore_mcp_suite::gateway::GatewayConfig) -> Result<ExitCode, Error> {
+    use agentcore_mcp_suite::gateway::{Gateway, GatewayAuth, Upstream};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Setup(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let auth = match &config.auth {
+            GatewayAuth::Open => "no authentication: every caller is served".to_string(),
+            GatewayAuth::SigV4 { access_key, .. } => format!("SigV4 for access key {access_key}"),
+            GatewayAuth::Bearer(_) => "OAuth: a bearer token is required".to_string(),
+        };
+        let upstream = match &config.upstream {
+            Upstream::Url(url) => format!("forwarding to {}", agentcore_mcp_suite::secrets::redact_query(url.as_str())),
+            Upstream::Image(spec) => format!("a fresh container of {:?} per runtime session", spec.image),
+        };
+        let gateway = Gateway::start(config).await?;
+        eprintln!(
+            "gateway: AgentCore data plane on {} ({auth}; {upstream}); Ctrl-C stops it",
+            gateway.endpoint_url()
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("gateway: stopping; removing its containers");
+        gateway.shutdown().await;
+        Ok(ExitCode::SUCCESS)
     })
 }
 

@@ -444,7 +444,8 @@ impl Probe {
     }
 }
 
-fn parser_has_response(parser: &SseParser, id: Option<&Value>) -> bool {
+/// Whether the events parsed so far hold the response to request `id`.
+pub(crate) fn parser_has_response(parser: &SseParser, id: Option<&Value>) -> bool {
     let Some(id) = id else { return false };
     parser.events().iter().any(|event| {
         serde_json::from_str::<Value>(&event.data)

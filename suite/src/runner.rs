@@ -304,6 +304,19 @@ pub(crate) async fn discover(probe: &Probe) -> Result<Discovery, Error> {
                     discovery.answers_sse[Era::Legacy as usize] = Some(reply.is_sse());
                     // A stateful server: the handshake ends with `initialized` in the new session.
                     discovery.legacy_session = reply.http.header(SESSION_ID).map(str::to_string);
+                    if discovery.legacy_session.is_some() && probe.transport.adds_session_ids() {
+                        // Behind AgentCore every response carries a session id; the server holds
+                        // sessions only if it refuses one it never minted.
+                        let unknown = legacy
+                            .standard("ping", json!({}))
+                            .header("mcp-protocol-version", v)
+                            .header(SESSION_ID, "agentcore-mcp-suite-never-minted-0000000000000000");
+                        match legacy.send(unknown).await {
+                            Err(e @ WireError::Connect(_)) => return Err(unreachable(&e)),
+                            Ok(reply) if reply.result().is_some() => discovery.legacy_session = None,
+                            _ => {}
+                        }
+                    }
                     if let Some(session) = &discovery.legacy_session {
                         let initialized = legacy
                             .notification("notifications/initialized", json!({}))

@@ -11,6 +11,7 @@ mod integration {
     mod https;
     mod python_sdk;
     mod reference;
+    pub mod remote;
     mod rmcp_server;
     mod runner;
     mod snapshots;

@@ -47,6 +47,16 @@ pub const CHECKS: &[Check] = &[
         run: check_fn!(cold_start),
     },
     Check {
+        id: "latency.new-session",
+        level: Level::Should,
+        scope: Scope::Server,
+        phase: Phase::Alone,
+        needs: &[],
+        source: "AGENTCORE runtime sessions (a new session is a new microVM); budgets --cold-start-budget, --latency-budget",
+        rule: "the first request on a new runtime session within the cold-start budget, the same request on that warm session within the latency budget",
+        run: check_fn!(new_session),
+    },
+    Check {
         id: "latency.initialize",
         level: Level::Should,
         scope: Scope::Legacy,
@@ -329,6 +339,58 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         cx.standard("tools/call", json!({ "name": name, "arguments": args }))
     })
     .await
+}
+
+/// First request on a fresh runtime session (a new microVM on AgentCore, a new container behind
+/// the emulator with --image) against the same request on that session once warm.
+async fn new_session(cx: &Cx) -> Result<Outcome, WireError> {
+    use crate::wire::agentcore::{Answer, Credential, RUNTIME_SESSION_ID, new_runtime_session_id};
+    let runtime = match super::util::runtime(cx) {
+        Ok(r) => r,
+        Err(skip) => return Ok(skip),
+    };
+    let era_cx = match cx.probe.discovery.legacy {
+        Some(_) => cx.clone(),
+        None => crate::probe::Cx {
+            probe: cx.probe.clone(),
+            era: Some(crate::probe::Era::Modern),
+        },
+    };
+    let request = || match era_cx.era() {
+        crate::probe::Era::Legacy => era_cx.standard("initialize", jsonrpc::initialize_params(&era_cx.version())),
+        crate::probe::Era::Modern => era_cx.standard("server/discover", json!({})),
+    };
+    // New sessions cost a microVM each: a few samples, not --samples.
+    let rounds = cx.options().samples.clamp(1, 3);
+    let (mut cold, mut warm) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let session = new_runtime_session_id();
+        for samples in [&mut cold, &mut warm] {
+            let req = request().header(RUNTIME_SESSION_ID, &session);
+            let invoked = super::util::invoke(cx, &runtime, req, Credential::Configured).await?;
+            match &invoked.answer {
+                Answer::Served(http) if (200..300).contains(&http.status) => samples.push(http.timings.total),
+                _ => return Ok(Outcome::error(format!("not served: {}", invoked.summary()))),
+            }
+        }
+    }
+    cold.sort();
+    warm.sort();
+    let (first, again) = (percentile(&cold, 0.5), percentile(&warm, 0.5));
+    let numbers = format!(
+        "first request on a new session p50 {} ms (max {} ms), same session again p50 {} ms ({rounds} sessions)",
+        ms(first),
+        ms(cold[cold.len() - 1]),
+        ms(again)
+    );
+    let (cold_budget, warm_budget) = (cx.options().cold_start_budget, cx.options().latency_budget);
+    Ok(if first > cold_budget {
+        Outcome::warn(format!("{numbers}: a new session over the {} ms budget", cold_budget.as_millis()))
+    } else if again > warm_budget {
+        Outcome::warn(format!("{numbers}: a warm session over the {} ms budget", warm_budget.as_millis()))
+    } else {
+        Outcome::pass(numbers)
+    })
 }
 
 #[cfg(test)]

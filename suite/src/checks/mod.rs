@@ -21,6 +21,7 @@ mod logging;
 mod modern;
 mod ping;
 mod prompts;
+mod remote;
 mod resources;
 mod schema;
 mod session;
@@ -184,6 +185,7 @@ pub fn catalog() -> Vec<&'static Check> {
         capabilities::CHECKS,
         schema::CHECKS,
         image::CHECKS,
+        remote::CHECKS,
     ]
     .into_iter()
     .flatten()
@@ -209,8 +211,10 @@ pub(crate) mod util {
     use serde_json::{Value, json};
 
     use super::Outcome;
-    use crate::probe::{CallPolicy, Cx, Reply};
-    use crate::wire::transport::WireError;
+    use crate::probe::{CallPolicy, Cx, Reply, Req};
+    use crate::wire::agentcore::{AgentCore, Answer, Credential};
+    use crate::wire::sse::SseParser;
+    use crate::wire::transport::{HttpRequest, Limits, WireError};
 
     /// AgentCore's runtime initialization limit ("initialization completes in 60s").
     pub const INIT_LIMIT_SECS: u64 = 60;
@@ -351,5 +355,77 @@ pub(crate) mod util {
             arguments.insert(name.to_string(), value);
         }
         Some(Value::Object(arguments))
+    }
+
+    /// The InvokeAgentRuntime caller of a remote target; else the skip every remote check gives.
+    pub fn runtime(cx: &Cx) -> Result<std::sync::Arc<AgentCore>, Outcome> {
+        cx.probe.facts.remote.clone().ok_or_else(|| {
+            Outcome::skip("the target is not an AgentCore runtime (use --arn; --endpoint-url for the local emulator)")
+        })
+    }
+
+    /// A served response or the platform's refusal, with the JSON-RPC messages a served body holds.
+    pub struct Invoked {
+        pub answer: Answer,
+        pub messages: Vec<Value>,
+    }
+
+    impl Invoked {
+        /// The response to request `id`, if the body held one.
+        pub fn response(&self, id: &Value) -> Option<&Value> {
+            self.messages
+                .iter()
+                .find(|m| m.get("id") == Some(id) && (m.get("result").is_some() || m.get("error").is_some()))
+        }
+
+        /// "HTTP 200 text/event-stream" or "refused: 403 AccessDeniedException".
+        pub fn summary(&self) -> String {
+            match &self.answer {
+                Answer::Served(http) => format!(
+                    "HTTP {} {}",
+                    http.status,
+                    http.header("content-type").unwrap_or("(no content-type)")
+                ),
+                Answer::Refused(refusal) => format!("refused: {} {}", refusal.status, refusal.code),
+            }
+        }
+    }
+
+    /// Sends `req` straight through InvokeAgentRuntime with `credential`: unlike `Cx::send`, the
+    /// platform's own refusals come back typed, and the Accept member may be left out (the SDK's
+    /// default).
+    pub async fn invoke(cx: &Cx, runtime: &AgentCore, req: Req, credential: Credential) -> Result<Invoked, WireError> {
+        let request = HttpRequest {
+            method: req.method,
+            path: req.path,
+            headers: req.headers,
+            body: req.body,
+        };
+        let limits = Limits {
+            timeout: cx.options().timeout,
+            max_body_bytes: 16 * 1024 * 1024,
+            close_grace: std::time::Duration::from_millis(100),
+            body_watch: None,
+        };
+        let expected = serde_json::from_slice::<Value>(&request.body)
+            .ok()
+            .and_then(|m| m.get("id").cloned());
+        let mut parser = SseParser::new();
+        let mut enough = |chunk: &[u8]| parser.feed(chunk) > 0 && crate::probe::parser_has_response(&parser, expected.as_ref());
+        let answer = runtime.call(&request, credential, limits, &mut enough).await?;
+        let messages = match &answer {
+            Answer::Served(http) if http.media_type().as_deref() == Some("text/event-stream") => crate::wire::sse::parse(&http.body)
+                .events
+                .iter()
+                .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
+                .collect(),
+            Answer::Served(http) => match serde_json::from_slice::<Value>(&http.body) {
+                Ok(Value::Array(items)) => items,
+                Ok(other) => vec![other],
+                Err(_) => Vec::new(),
+            },
+            Answer::Refused(_) => Vec::new(),
+        };
+        Ok(Invoked { answer, messages })
     }
 }

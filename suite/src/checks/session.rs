@@ -10,11 +10,11 @@ use serde_json::json;
 use super::util::{has_result, is_success, status_line};
 use super::{Check, Level, Outcome, Phase, Scope, check_fn};
 use crate::probe::{Cx, Profile, Reply, SESSION_ID};
+use crate::wire::agentcore::{Answer, Credential, RUNTIME_SESSION_ID, new_runtime_session_id};
 use crate::wire::transport::{Capability, WireError};
 
 const AGENTCORE: &str = "AGENTCORE runtime-mcp-protocol-contract.html (session management)";
 const SESSIONS: &str = "MCP 2025-11-25 basic/transports.mdx#session-management";
-const RUNTIME_SESSION_ID: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 
 pub const CHECKS: &[Check] = &[
     Check {
@@ -108,6 +108,16 @@ pub const CHECKS: &[Check] = &[
         source: SESSIONS,
         rule: "DELETE on the MCP endpoint answers 2xx or 405",
         run: check_fn!(delete),
+    },
+    Check {
+        id: "session.runtime-id-length",
+        level: Level::Must,
+        scope: Scope::Server,
+        phase: Phase::Together,
+        needs: &[],
+        source: "InvokeAgentRuntime API (runtimeSessionId: length 33 to 256)",
+        rule: "through the platform, runtime session ids of 32 and 257 characters get 400 ValidationException; 33 and 256 are accepted (the suite itself refuses to send ids outside 33..256)",
+        run: check_fn!(runtime_id_length),
     },
 ];
 
@@ -243,6 +253,11 @@ async fn unknown_404(cx: &Cx) -> Result<Outcome, WireError> {
 async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.stateful() {
         return Ok(Outcome::skip(STATELESS));
+    }
+    if cx.probe.transport.adds_session_ids() {
+        return Ok(Outcome::skip(
+            "the platform adds an Mcp-Session-Id to every request without one: the server never sees a request without",
+        ));
     }
     let reply = cx
         .send(cx.cheap().without(SESSION_ID).on_purpose("no Mcp-Session-Id"))
@@ -500,4 +515,38 @@ mod tests {
         assert_eq!(verdict(&["sess-1764480000123", "sess-1764480000456"]), Verdict::Warn);
         assert_eq!(verdict(&["abcdef12", "abcdef9a"]), Verdict::Warn, "8 bits only");
     }
+}
+
+/// A fresh runtime session id exactly `length` characters long.
+fn runtime_session_id_of_length(length: usize) -> String {
+    let random = new_runtime_session_id();
+    random.chars().cycle().take(length).collect()
+}
+
+async fn runtime_id_length(cx: &Cx) -> Result<Outcome, WireError> {
+    let runtime = match super::util::runtime(cx) {
+        Ok(r) => r,
+        Err(skip) => return Ok(skip),
+    };
+    let mut seen = Vec::new();
+    for length in [32, 33, 256, 257] {
+        let id = runtime_session_id_of_length(length);
+        let req = cx
+            .cheap()
+            .header(RUNTIME_SESSION_ID, &id)
+            .on_purpose(&format!("a {length}-character runtime session id"));
+        let invoked = super::util::invoke(cx, &runtime, req, Credential::Configured).await?;
+        let refused = matches!(&invoked.answer, Answer::Refused(r) if r.status == 400 && r.code == "ValidationException");
+        let allowed = (33..=256).contains(&length);
+        seen.push(format!("{length}: {}", invoked.summary()));
+        if refused == allowed {
+            let what = if allowed { "was refused" } else { "was not refused with 400 ValidationException" };
+            return Ok(Outcome::fail(format!(
+                "a {length}-character runtime session id {what} ({})",
+                invoked.summary()
+            ))
+            .with(seen.join("; ")));
+        }
+    }
+    Ok(Outcome::pass(seen.join("; ")))
 }

@@ -121,7 +121,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Should,
         scope: Scope::EachEra,
         phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::ResponseHeaders],
         source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (X-Accel-Buffering SHOULD); proxy buffering hazard",
         rule: "SSE responses carry `Cache-Control: no-cache` and `X-Accel-Buffering: no`",
         run: check_fn!(headers),

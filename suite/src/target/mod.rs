@@ -3,6 +3,7 @@
 //! target never knows which checks run, and checks never hold a target handle.
 
 pub mod container;
+pub mod remote;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use crate::Error;
 use crate::secrets::redact_query;
 use crate::wire::plain::PlainHttp;
 use crate::wire::tls::{ReqwestHttp, TlsOptions};
+use crate::wire::agentcore::AgentCore;
 use crate::wire::transport::Transport;
 use container::{Container, ContainerFacts, ContainerSpec};
 
@@ -23,6 +25,8 @@ pub enum Target {
     Embedded(agentcore_mcp_reference::Config),
     /// A locally built image, run with port 8000 published.
     Container(ContainerSpec),
+    /// A runtime on AgentCore (or an emulator of it), reached through InvokeAgentRuntime.
+    Remote(remote::RemoteTarget),
     /// A transport of the caller's own, POSTing MCP to `mcp_path`.
     Custom(CustomTarget),
 }
@@ -54,6 +58,9 @@ pub struct TargetFacts {
     pub container: Option<ContainerFacts>,
     /// Things every report must say about how the target was reached (e.g. `--insecure`).
     pub notes: Vec<String>,
+    /// For a remote runtime: the InvokeAgentRuntime caller, for checks that vary credentials or
+    /// runtime sessions.
+    pub remote: Option<Arc<AgentCore>>,
 }
 
 /// A started target; dropping it stops what it started.
@@ -82,6 +89,7 @@ impl Running {
                 endpoint: None,
                 container: None,
                 notes: Vec::new(),
+                remote: None,
             },
             container: None,
             server: None,
@@ -153,6 +161,18 @@ impl Target {
                 let mut running = Running::new(Arc::new(PlainHttp::new("127.0.0.1", port)), label, "/mcp");
                 running.facts.endpoint = loopback_endpoint(port);
                 running.server = Some(server);
+                Ok(running)
+            }
+            Target::Remote(remote) => {
+                let agentcore = Arc::new(remote.connect(timeout, tls).await?);
+                let mut running = Running::new(agentcore.clone(), remote.label(), remote::MCP_PATH);
+                running.facts.notes.push(format!(
+                    "reached through {} at {}, runtime session {}",
+                    agentcore.name(),
+                    agentcore.spec().endpoint(),
+                    agentcore.spec().runtime_session_id
+                ));
+                running.facts.remote = Some(agentcore);
                 Ok(running)
             }
             Target::Custom(custom) => Ok(Running::new(

@@ -1,6 +1,7 @@
-//! The wire: transports (raw plain HTTP, HTTPS through reqwest) behind one seam, the strict SSE
-//! parser and JSON-RPC framing.
+//! The wire: transports (raw plain HTTP, HTTPS through reqwest, AgentCore's InvokeAgentRuntime)
+//! behind one seam, the strict SSE parser and JSON-RPC framing.
 
+pub mod agentcore;
 pub mod jsonrpc;
 pub mod plain;
 pub mod sse;

@@ -122,8 +122,9 @@ impl Transport for ReqwestHttp {
     }
 }
 
-/// An error and its causes on one line: reqwest's own message alone hides the TLS reason.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its causes on one line: reqwest's own message alone hides the TLS reason (and
+/// the AWS SDK's its cause).
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -123,6 +123,8 @@ pub enum Capability {
     RawBytes,
     /// Several requests in turn on one kept-alive connection.
     KeepAlive,
+    /// Every response header as the server sent it.
+    ResponseHeaders,
 }
 
 impl Capability {
@@ -133,6 +135,7 @@ impl Capability {
             Capability::Ping => "reach GET /ping on the server",
             Capability::RawBytes => "see the body's bytes and their timing as the server wrote them",
             Capability::KeepAlive => "hold one connection open across requests",
+            Capability::ResponseHeaders => "see every response header the server sent",
         }
     }
 }
@@ -145,6 +148,7 @@ pub struct Observes {
     pub ping: bool,
     pub raw_bytes: bool,
     pub keep_alive: bool,
+    pub response_headers: bool,
 }
 
 impl Observes {
@@ -154,6 +158,7 @@ impl Observes {
         ping: true,
         raw_bytes: true,
         keep_alive: true,
+        response_headers: true,
     };
 
     pub fn can(self, capability: Capability) -> bool {
@@ -163,6 +168,7 @@ impl Observes {
             Capability::Ping => self.ping,
             Capability::RawBytes => self.raw_bytes,
             Capability::KeepAlive => self.keep_alive,
+            Capability::ResponseHeaders => self.response_headers,
         }
     }
 
@@ -199,6 +205,13 @@ pub trait Transport: Send + Sync {
     fn name(&self) -> &str;
 
     fn observes(&self) -> Observes;
+
+    /// Whether something between the suite and the server adds an `Mcp-Session-Id` to requests
+    /// that have none (AgentCore does): the server then never sees a request without one, and a
+    /// session id in a response does not prove the server minted it.
+    fn adds_session_ids(&self) -> bool {
+        false
+    }
 
     /// Sends `request` and reads the response within `limits`. Reading waits at most
     /// `limits.close_grace` for the body to end once `enough` has returned true.
@@ -324,6 +337,7 @@ mod tests {
             ping: false,
             raw_bytes: true,
             keep_alive: false,
+            response_headers: true,
         };
         let accept = ("accept", "application/json, text/event-stream");
         assert_eq!(post_only.lacks_for(&request("POST", "/mcp", &[accept]), "/mcp"), None);

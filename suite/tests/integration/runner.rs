@@ -79,6 +79,7 @@ impl Transport for PostOnly {
             ping: false,
             raw_bytes: false,
             keep_alive: false,
+            response_headers: false,
         }
     }
 

@@ -1,0 +1,336 @@
+//! The remote path end to end: the real AWS SDK (SigV4) → the `gateway` emulator → the reference
+//! server, with faults tripping their checks through InvokeAgentRuntime; the emulator's refusals
+//! as the SDK's typed errors; and a platform that checks nothing, which the platform checks catch.
+
+use std::time::{Duration, SystemTime};
+
+use agentcore_mcp_reference::{Config, Faults, FAULTS};
+use agentcore_mcp_suite::checks::{Level, Verdict, catalog};
+use agentcore_mcp_suite::gateway::{Gateway, GatewayAuth, GatewayConfig, Upstream};
+use agentcore_mcp_suite::target::remote::{RemoteFlags, RemoteTarget};
+use agentcore_mcp_suite::{Report, RunOptions, Target};
+use aws_sdk_bedrockagentcore::config::interceptors::BeforeTransmitInterceptorContextMut;
+use aws_sdk_bedrockagentcore::config::{
+    BehaviorVersion, ConfigBag, Credentials, Intercept, Region, RuntimeComponents, retry::RetryConfig,
+};
+use aws_sdk_bedrockagentcore::primitives::{Blob, SdkBody};
+
+use super::common::{check, non_passes, quick_options};
+
+pub const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/reference-AbCdEf1234";
+pub const ACCESS_KEY: &str = "AKIDEMULATORTEST0001";
+pub const SECRET: &str = "emulator-secret-not-a-real-one";
+
+/// Checks only a remote target can trip; `platform` ones only a platform that misbehaves.
+pub const REMOTE_ONLY: &[&str] = &[
+    "remote.sse-response",
+    "remote.accept",
+    "remote.session-roundtrip",
+    "remote.seed-protocol-version",
+    "latency.new-session",
+];
+pub const PLATFORM_ONLY: &[&str] = &["remote.auth-required", "remote.errors-typed", "session.runtime-id-length"];
+
+/// An embedded reference server; returns its MCP URL and the task serving it.
+pub async fn reference_server(config: Config) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let _ = agentcore_mcp_reference::serve(listener, config).await;
+    });
+    (format!("http://127.0.0.1:{port}/mcp"), task)
+}
+
+pub async fn gateway(upstream: &str, auth: GatewayAuth) -> Gateway {
+    Gateway::start(GatewayConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        upstream: Upstream::Url(upstream.parse().unwrap()),
+        auth,
+        idle_timeout: Duration::from_secs(900),
+    })
+    .await
+    .expect("the gateway starts")
+}
+
+pub fn sigv4() -> GatewayAuth {
+    GatewayAuth::SigV4 {
+        access_key: ACCESS_KEY.into(),
+        secret: SECRET.into(),
+    }
+}
+
+fn remote_target(endpoint: &str) -> Target {
+    let mut target = RemoteTarget::new(&RemoteFlags {
+        arn: ARN.into(),
+        qualifier: "DEFAULT".into(),
+        endpoint_url: Some(endpoint.into()),
+        ..RemoteFlags::default()
+    })
+    .unwrap();
+    target.credentials = Some(Credentials::new(ACCESS_KEY, SECRET, None, None, "test"));
+    Target::Remote(target)
+}
+
+/// Checks `config`'s reference server through a SigV4 emulator.
+async fn through_emulator(config: Config, options: &RunOptions) -> Report {
+    let (upstream, server) = reference_server(config).await;
+    let gateway = gateway(&upstream, sigv4()).await;
+    let report = check(&remote_target(&gateway.endpoint_url()), options).await;
+    gateway.shutdown().await;
+    server.abort();
+    report
+}
+
+fn reference(faults: &[&str]) -> Config {
+    Config {
+        faults: Faults::parse(faults.iter().copied()).unwrap(),
+        keepalive: Duration::from_millis(100),
+        ..Config::default()
+    }
+}
+
+fn verdicts(report: &Report, id: &str) -> Vec<Verdict> {
+    report.results.iter().filter(|r| r.id == id).map(|r| r.verdict).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reference_server_passes_through_the_sdk_and_the_emulator() {
+    for (name, config) in [
+        ("SSE", reference(&[])),
+        (
+            "JSON",
+            Config {
+                json_response: true,
+                ..reference(&[])
+            },
+        ),
+        (
+            "stateful",
+            Config {
+                stateful: true,
+                ..reference(&[])
+            },
+        ),
+    ] {
+        let report = through_emulator(config, &quick_options()).await;
+        assert!(report.passed(), "{name}: {:#?}", non_passes(&report));
+        for id in REMOTE_ONLY.iter().chain(PLATFORM_ONLY) {
+            let found = verdicts(&report, id);
+            assert!(
+                !found.is_empty() && found.iter().all(|v| *v == Verdict::Pass),
+                "{name}: {id} {found:?}: {:#?}",
+                report.results.iter().filter(|r| r.id == *id).map(|r| &r.message).collect::<Vec<_>>()
+            );
+        }
+        // What the platform does not let a client control is skipped, saying why.
+        for id in ["ping.reachable", "accept.missing", "http.get", "http.any-host", "sse.headers"] {
+            let result = report.results.iter().find(|r| r.id == id).expect(id);
+            assert_eq!(result.verdict, Verdict::Skip, "{name}: {id}: {}", result.message);
+            assert!(result.message.contains("InvokeAgentRuntime"), "{id}: {}", result.message);
+        }
+        assert!(report.notes.iter().any(|n| n.contains("InvokeAgentRuntime (AWS SDK, SigV4)")));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn faults_trip_their_checks_through_the_emulator() {
+    let mut problems = Vec::new();
+    let mut cases: Vec<(&str, &str)> = FAULTS
+        .iter()
+        .flat_map(|f| f.trips().filter(|id| REMOTE_ONLY.contains(id)).map(move |id| (f.name(), id)))
+        .collect();
+    // And a sample of the rest: the ordinary checks judge what comes through the platform.
+    cases.extend([
+        ("wrong-response-id", "jsonrpc.id-echo"),
+        ("sse-invalid-utf8", "sse.utf8"),
+        ("sse-unterminated-event", "sse.events-terminated"),
+        ("initialize-no-server-info", "lifecycle.initialize"),
+        ("unknown-tool-success", "tools.unknown"),
+        ("no-result-type", "modern.result-type"),
+    ]);
+    for id in REMOTE_ONLY {
+        assert!(cases.iter().any(|(_, c)| c == id), "no fault trips {id}");
+    }
+    for (fault, id) in cases {
+        let check_def = catalog().into_iter().find(|c| c.id == id).unwrap();
+        let mut options = quick_options();
+        options.only = vec![id.to_string()];
+        options.probe.latency_budget = Duration::from_millis(100);
+        options.probe.cold_start_budget = Duration::from_millis(100);
+        let report = through_emulator(reference(&[fault]), &options).await;
+        let wanted = match check_def.level {
+            Level::Must => Verdict::Fail,
+            Level::Should => Verdict::Warn,
+        };
+        let found = verdicts(&report, id);
+        if !found.contains(&wanted) {
+            problems.push(format!("--fault {fault} left {id} at {found:?} through the emulator, wanted {wanted:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// What a test interceptor does to a signed request just before it is sent.
+#[derive(Debug)]
+enum Tamper {
+    Body,
+    Unsign,
+}
+
+impl Intercept for Tamper {
+    fn name(&self) -> &'static str {
+        "tamper"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_bedrockagentcore::error::BoxError> {
+        let request = context.request_mut();
+        match self {
+            Tamper::Body => {
+                // Same length, one byte changed: only the signature can tell.
+                let body = request.body().bytes().unwrap_or_default().to_vec();
+                let tampered = String::from_utf8(body).unwrap().replace("\"id\":1", "\"id\":2");
+                *request.body_mut() = SdkBody::from(tampered);
+            }
+            Tamper::Unsign => {
+                request.headers_mut().remove("authorization");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sdk(endpoint: &str, secret: &str, tamper: Option<Tamper>, clock: Option<SystemTime>) -> aws_sdk_bedrockagentcore::Client {
+    let mut config = aws_sdk_bedrockagentcore::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-west-2"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(ACCESS_KEY, secret, None, None, "test"))
+        .retry_config(RetryConfig::disabled());
+    if let Some(tamper) = tamper {
+        config = config.interceptor(tamper);
+    }
+    if let Some(time) = clock {
+        config = config.time_source(aws_smithy_async::time::StaticTimeSource::new(time));
+    }
+    aws_sdk_bedrockagentcore::Client::from_conf(config.build())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_emulator_refuses_what_the_service_refuses_as_typed_sdk_errors() {
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let gateway = gateway(&upstream, sigv4()).await;
+    let endpoint = gateway.endpoint_url();
+    let invoke = |client: aws_sdk_bedrockagentcore::Client, session: String| async move {
+        client
+            .invoke_agent_runtime()
+            .agent_runtime_arn(ARN)
+            .qualifier("DEFAULT")
+            .runtime_session_id(session)
+            .content_type("application/json")
+            .accept("application/json, text/event-stream")
+            .payload(Blob::new(br#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#.to_vec()))
+            .send()
+            .await
+    };
+    let session = |n: usize| "s".repeat(n);
+    let good = invoke(sdk(&endpoint, SECRET, None, None), session(40)).await;
+    assert!(good.is_ok(), "{:?}", good.err());
+
+    let stale = SystemTime::now() - Duration::from_secs(6 * 60);
+    let denied = [
+        ("wrong secret", sdk(&endpoint, "not-the-secret", None, None)),
+        ("tampered body", sdk(&endpoint, SECRET, Some(Tamper::Body), None)),
+        ("unsigned", sdk(&endpoint, SECRET, Some(Tamper::Unsign), None)),
+        ("a date 6 minutes old", sdk(&endpoint, SECRET, None, Some(stale))),
+    ];
+    for (what, client) in denied {
+        let error = invoke(client, session(40)).await.expect_err(what);
+        let service = error.as_service_error().unwrap_or_else(|| panic!("{what}: {error:?}"));
+        assert!(service.is_access_denied_exception(), "{what}: {service:?}");
+    }
+    for length in [32, 257] {
+        let error = invoke(sdk(&endpoint, SECRET, None, None), session(length)).await.expect_err("too short or long");
+        let service = error.as_service_error().unwrap();
+        assert!(service.is_validation_exception(), "{length}: {service:?}");
+    }
+    for length in [33, 256] {
+        let answer = invoke(sdk(&endpoint, SECRET, None, None), session(length)).await;
+        assert!(answer.is_ok(), "{length}: {:?}", answer.err());
+    }
+    gateway.shutdown().await;
+    server.abort();
+}
+
+/// A "platform" that checks nothing and forwards everything: what the platform checks catch.
+/// With `untyped`, it refuses bad runtime session ids with a bare 400 instead of a typed error.
+async fn lax_platform(upstream: String, untyped: bool) -> (String, tokio::task::JoinHandle<()>) {
+    use axum::body::Body;
+    use axum::http::Request;
+    let client = reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |request: Request<Body>| {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        async move {
+            let (parts, body) = request.into_parts();
+            let session = parts
+                .headers
+                .get("x-amzn-bedrock-agentcore-runtime-session-id")
+                .map_or(0, |v| v.len());
+            if untyped && !(33..=256).contains(&session) {
+                return axum::http::Response::builder().status(400).body(Body::from("bad")).unwrap();
+            }
+            let body = axum::body::to_bytes(body, 1 << 24).await.unwrap();
+            let mut forward = client.post(&upstream).body(body);
+            for name in ["accept", "content-type", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name"] {
+                if let Some(value) = parts.headers.get(name) {
+                    forward = forward.header(name, value);
+                }
+            }
+            let response = forward.send().await.unwrap();
+            let mut reply = axum::http::Response::builder().status(response.status().as_u16());
+            for name in ["content-type", "mcp-session-id"] {
+                if let Some(value) = response.headers().get(name) {
+                    reply = reply.header(name, value);
+                }
+            }
+            reply.body(Body::from(response.bytes().await.unwrap())).unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), task)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn platform_checks_catch_a_platform_that_checks_nothing() {
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let mut options = quick_options();
+    options.only = PLATFORM_ONLY.iter().map(|s| s.to_string()).collect();
+
+    let (lax, lax_task) = lax_platform(upstream.clone(), false).await;
+    let report = check(&remote_target(&lax), &options).await;
+    assert_eq!(verdicts(&report, "remote.auth-required"), [Verdict::Fail], "{:#?}", non_passes(&report));
+    assert_eq!(verdicts(&report, "session.runtime-id-length"), [Verdict::Fail]);
+    assert_eq!(verdicts(&report, "remote.errors-typed"), [Verdict::Skip]);
+    lax_task.abort();
+
+    let (untyped, untyped_task) = lax_platform(upstream.clone(), true).await;
+    let report = check(&remote_target(&untyped), &options).await;
+    assert_eq!(verdicts(&report, "remote.errors-typed"), [Verdict::Warn], "{:#?}", non_passes(&report));
+    untyped_task.abort();
+
+    // The emulator without credentials serves anyone: remote.auth-required says so.
+    let open = gateway(&upstream, GatewayAuth::Open).await;
+    let report = check(&remote_target(&open.endpoint_url()), &options).await;
+    assert_eq!(verdicts(&report, "remote.auth-required"), [Verdict::Fail]);
+    assert_eq!(verdicts(&report, "session.runtime-id-length"), [Verdict::Pass]);
+    open.shutdown().await;
+    server.abort();
+}
