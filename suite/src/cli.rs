@@ -43,13 +43,23 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct GatewayArgs {
     /// The MCP endpoint every runtime session is forwarded to, e.g. http://127.0.0.1:8000/mcp.
-    #[arg(long, value_name = "URL", required_unless_present = "image", conflicts_with = "image")]
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "image",
+        conflicts_with = "image"
+    )]
     pub upstream: Option<String>,
     /// A locally built image: every runtime session gets a fresh container of its own.
     #[arg(long, value_name = "IMAGE[:TAG]")]
     pub image: Option<String>,
     /// Argument passed to each container after its entrypoint (repeatable).
-    #[arg(long = "image-arg", value_name = "ARG", allow_hyphen_values = true, requires = "image")]
+    #[arg(
+        long = "image-arg",
+        value_name = "ARG",
+        allow_hyphen_values = true,
+        requires = "image"
+    )]
     pub image_args: Vec<String>,
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8787")]
@@ -472,7 +482,7 @@ impl TargetArgs {
             ));
         }
         if let Some(arn) = &self.arn {
-            return Ok(Target::Remote(crate::target::remote::RemoteTarget::new(
+            return Ok(Target::Remote(Box::new(crate::target::remote::RemoteTarget::new(
                 &crate::target::remote::RemoteFlags {
                     arn: arn.clone(),
                     region: self.region.clone(),
@@ -482,7 +492,7 @@ impl TargetArgs {
                     mcp_session_id: self.mcp_session_id.clone(),
                     bearer_token_env: self.bearer_token_env.clone(),
                 },
-            )?));
+            )?)));
         }
         Ok(match (&self.url, &self.image, &self.build) {
             (Some(url), _, _) => {

@@ -97,8 +97,16 @@ fn gateway(config: agentcore_mcp_suite::gateway::GatewayConfig) -> Result<ExitCo
             GatewayAuth::Bearer(_) => "OAuth: a bearer token is required".to_string(),
         };
         let upstream = match &config.upstream {
-            Upstream::Url(url) => format!("forwarding to {}", agentcore_mcp_suite::secrets::redact_query(url.as_str())),
-            Upstream::Image(spec) => format!("a fresh container of {:?} per runtime session", spec.image),
+            Upstream::Url(url) => format!(
+                "forwarding to {}",
+                agentcore_mcp_suite::secrets::redact_query(url.as_str())
+            ),
+            Upstream::Image(spec) => match &spec.image {
+                agentcore_mcp_suite::target::container::ImageSource::Local(image) => {
+                    format!("a fresh container of {image} per runtime session")
+                }
+                other => format!("a fresh container of {other:?} per runtime session"),
+            },
         };
         let gateway = Gateway::start(config).await?;
         eprintln!(

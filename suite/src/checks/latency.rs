@@ -385,9 +385,15 @@ async fn new_session(cx: &Cx) -> Result<Outcome, WireError> {
     );
     let (cold_budget, warm_budget) = (cx.options().cold_start_budget, cx.options().latency_budget);
     Ok(if first > cold_budget {
-        Outcome::warn(format!("{numbers}: a new session over the {} ms budget", cold_budget.as_millis()))
+        Outcome::warn(format!(
+            "{numbers}: a new session over the {} ms budget",
+            cold_budget.as_millis()
+        ))
     } else if again > warm_budget {
-        Outcome::warn(format!("{numbers}: a warm session over the {} ms budget", warm_budget.as_millis()))
+        Outcome::warn(format!(
+            "{numbers}: a warm session over the {} ms budget",
+            warm_budget.as_millis()
+        ))
     } else {
         Outcome::pass(numbers)
     })

@@ -411,14 +411,17 @@ pub(crate) mod util {
             .ok()
             .and_then(|m| m.get("id").cloned());
         let mut parser = SseParser::new();
-        let mut enough = |chunk: &[u8]| parser.feed(chunk) > 0 && crate::probe::parser_has_response(&parser, expected.as_ref());
+        let mut enough =
+            |chunk: &[u8]| parser.feed(chunk) > 0 && crate::probe::parser_has_response(&parser, expected.as_ref());
         let answer = runtime.call(&request, credential, limits, &mut enough).await?;
         let messages = match &answer {
-            Answer::Served(http) if http.media_type().as_deref() == Some("text/event-stream") => crate::wire::sse::parse(&http.body)
-                .events
-                .iter()
-                .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
-                .collect(),
+            Answer::Served(http) if http.media_type().as_deref() == Some("text/event-stream") => {
+                crate::wire::sse::parse(&http.body)
+                    .events
+                    .iter()
+                    .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
+                    .collect()
+            }
             Answer::Served(http) => match serde_json::from_slice::<Value>(&http.body) {
                 Ok(Value::Array(items)) => items,
                 Ok(other) => vec![other],

@@ -147,11 +147,10 @@ async fn accept(cx: &Cx) -> Result<Outcome, WireError> {
         matrix.push(format!("{name}: {}", invoked.summary()));
         match (i, served) {
             (0, false) => {
-                return Ok(Outcome::fail(format!(
-                    "the seed's Accept was not served: {}",
-                    invoked.summary()
-                ))
-                .with(matrix.join("; ")));
+                return Ok(
+                    Outcome::fail(format!("the seed's Accept was not served: {}", invoked.summary()))
+                        .with(matrix.join("; ")),
+                );
             }
             (1, false) => missing_refused = Some(invoked.summary()),
             // One media type only: a server may refuse it (clients MUST accept both); reported.
@@ -255,7 +254,10 @@ async fn seed_protocol_version(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::error(refusal.explain(&runtime.spec().auth)));
     }
     Ok(match invoked.response(&id).and_then(|m| m.get("result")) {
-        Some(_) => Outcome::pass(format!("served with Mcp-Protocol-Version 2024-11-05 ({})", invoked.summary())),
+        Some(_) => Outcome::pass(format!(
+            "served with Mcp-Protocol-Version 2024-11-05 ({})",
+            invoked.summary()
+        )),
         None => Outcome::warn(format!(
             "Mcp-Protocol-Version 2024-11-05 was refused ({}): every client that follows the AgentCore guide (mcpProtocolVersion='2024-11-05') breaks; serve it with the oldest rules you speak, or tell clients to send a version you support",
             invoked.summary()
@@ -270,7 +272,10 @@ async fn auth_required(cx: &Cx) -> Result<Outcome, WireError> {
     };
     let oauth = matches!(runtime.spec().auth, Auth::Bearer(_));
     let mut seen = Vec::new();
-    for (credential, name) in [(Credential::Missing, "no credentials"), (Credential::Wrong, "wrong credentials")] {
+    for (credential, name) in [
+        (Credential::Missing, "no credentials"),
+        (Credential::Wrong, "wrong credentials"),
+    ] {
         let invoked = invoke(cx, &runtime, cx.cheap(), credential).await?;
         match &invoked.answer {
             Answer::Served(http) if (200..300).contains(&http.status) => {
@@ -311,10 +316,9 @@ async fn errors_typed(cx: &Cx) -> Result<Outcome, WireError> {
     let req = cx.cheap().header(RUNTIME_SESSION_ID, &short);
     let invoked: Invoked = invoke(cx, &runtime, req, Credential::Configured).await?;
     Ok(match &invoked.answer {
-        Answer::Refused(refusal) if !refusal.message.is_empty() => Outcome::pass(format!(
-            "{} {}: {}",
-            refusal.status, refusal.code, refusal.message
-        )),
+        Answer::Refused(refusal) if !refusal.message.is_empty() => {
+            Outcome::pass(format!("{} {}: {}", refusal.status, refusal.code, refusal.message))
+        }
         Answer::Refused(refusal) => Outcome::warn(format!(
             "{} {} without a message: clients can only show the code",
             refusal.status, refusal.code

@@ -490,6 +490,45 @@ async fn delete(cx: &Cx) -> Result<Outcome, WireError> {
     })
 }
 
+/// A fresh runtime session id exactly `length` characters long.
+fn runtime_session_id_of_length(length: usize) -> String {
+    let random = new_runtime_session_id();
+    random.chars().cycle().take(length).collect()
+}
+
+async fn runtime_id_length(cx: &Cx) -> Result<Outcome, WireError> {
+    let runtime = match super::util::runtime(cx) {
+        Ok(r) => r,
+        Err(skip) => return Ok(skip),
+    };
+    let mut seen = Vec::new();
+    for length in [32, 33, 256, 257] {
+        let id = runtime_session_id_of_length(length);
+        let req = cx
+            .cheap()
+            .header(RUNTIME_SESSION_ID, &id)
+            .on_purpose(&format!("a {length}-character runtime session id"));
+        let invoked = super::util::invoke(cx, &runtime, req, Credential::Configured).await?;
+        let refused =
+            matches!(&invoked.answer, Answer::Refused(r) if r.status == 400 && r.code == "ValidationException");
+        let allowed = (33..=256).contains(&length);
+        seen.push(format!("{length}: {}", invoked.summary()));
+        if refused == allowed {
+            let what = if allowed {
+                "was refused"
+            } else {
+                "was not refused with 400 ValidationException"
+            };
+            return Ok(Outcome::fail(format!(
+                "a {length}-character runtime session id {what} ({})",
+                invoked.summary()
+            ))
+            .with(seen.join("; ")));
+        }
+    }
+    Ok(Outcome::pass(seen.join("; ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,38 +554,4 @@ mod tests {
         assert_eq!(verdict(&["sess-1764480000123", "sess-1764480000456"]), Verdict::Warn);
         assert_eq!(verdict(&["abcdef12", "abcdef9a"]), Verdict::Warn, "8 bits only");
     }
-}
-
-/// A fresh runtime session id exactly `length` characters long.
-fn runtime_session_id_of_length(length: usize) -> String {
-    let random = new_runtime_session_id();
-    random.chars().cycle().take(length).collect()
-}
-
-async fn runtime_id_length(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match super::util::runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
-    let mut seen = Vec::new();
-    for length in [32, 33, 256, 257] {
-        let id = runtime_session_id_of_length(length);
-        let req = cx
-            .cheap()
-            .header(RUNTIME_SESSION_ID, &id)
-            .on_purpose(&format!("a {length}-character runtime session id"));
-        let invoked = super::util::invoke(cx, &runtime, req, Credential::Configured).await?;
-        let refused = matches!(&invoked.answer, Answer::Refused(r) if r.status == 400 && r.code == "ValidationException");
-        let allowed = (33..=256).contains(&length);
-        seen.push(format!("{length}: {}", invoked.summary()));
-        if refused == allowed {
-            let what = if allowed { "was refused" } else { "was not refused with 400 ValidationException" };
-            return Ok(Outcome::fail(format!(
-                "a {length}-character runtime session id {what} ({})",
-                invoked.summary()
-            ))
-            .with(seen.join("; ")));
-        }
-    }
-    Ok(Outcome::pass(seen.join("; ")))
 }

@@ -90,6 +90,7 @@ struct Gate {
     config: GatewayConfig,
     http: Upstreams,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
+    stopping: tokio::sync::Notify,
 }
 
 /// A running emulator; `shutdown` stops it and removes every container it started.
@@ -119,8 +120,13 @@ impl Gateway {
             config,
             http,
             sessions: Mutex::new(HashMap::new()),
+            stopping: tokio::sync::Notify::new(),
         });
         let app = axum::Router::new().fallback(handle).with_state(gate.clone());
+        // Nagle off: a streamed response's small writes must not wait for the client's ACK.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).into_future().await;
         });
@@ -149,7 +155,9 @@ impl Gateway {
 
     pub async fn shutdown(self) {
         self.server.abort();
-        self.reaper.abort();
+        // Let the reaper finish a removal it has begun; then stop what is left.
+        self.gate.stopping.notify_one();
+        let _ = self.reaper.await;
         let sessions: Vec<_> = self
             .gate
             .sessions
@@ -170,12 +178,17 @@ impl Gateway {
 async fn reap_idle(gate: Arc<Gate>) {
     let tick = (gate.config.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
     loop {
-        tokio::time::sleep(tick).await;
+        tokio::select! {
+            _ = tokio::time::sleep(tick) => {}
+            _ = gate.stopping.notified() => return,
+        }
         let idle: Vec<Arc<Session>> = {
             let mut sessions = gate.sessions.lock().unwrap_or_else(|e| e.into_inner());
             let stale: Vec<String> = sessions
                 .iter()
-                .filter(|(_, s)| s.last_used.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > gate.config.idle_timeout)
+                .filter(|(_, s)| {
+                    s.last_used.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > gate.config.idle_timeout
+                })
                 .map(|(id, _)| id.clone())
                 .collect();
             stale.iter().filter_map(|id| sessions.remove(id)).collect()
@@ -239,10 +252,20 @@ fn percent_decode(text: &str) -> Option<String> {
 async fn handle(State(gate): State<Arc<Gate>>, request: Request<Body>) -> Response {
     let (parts, body) = request.into_parts();
     let Some((arn, operation)) = route(parts.uri.path()) else {
-        return aws_error(StatusCode::NOT_FOUND, "UnknownOperationException", "Unknown operation", json!({}));
+        return aws_error(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            "Unknown operation",
+            json!({}),
+        );
     };
     if parts.method != axum::http::Method::POST || !matches!(operation, "invocations" | "stopruntimesession") {
-        return aws_error(StatusCode::NOT_FOUND, "UnknownOperationException", "Unknown operation", json!({}));
+        return aws_error(
+            StatusCode::NOT_FOUND,
+            "UnknownOperationException",
+            "Unknown operation",
+            json!({}),
+        );
     }
     // The signature covers the body, so it is read first (bounded: one byte over the limit says
     // the payload is too large).
@@ -265,7 +288,10 @@ async fn handle(State(gate): State<Arc<Gate>>, request: Request<Body>) -> Respon
         return refusal;
     }
     if RuntimeArn::parse(&arn).is_err() {
-        return validation(&format!("1 validation error detected: agentRuntimeArn `{arn}` is not valid"), "agentRuntimeArn");
+        return validation(
+            &format!("1 validation error detected: agentRuntimeArn `{arn}` is not valid"),
+            "agentRuntimeArn",
+        );
     }
     if body.len() > MAX_PAYLOAD {
         return validation(
@@ -329,7 +355,11 @@ fn authenticate(
                 return None;
             }
             // As the service answers an OAuth runtime: 401 with where to find the authorization server.
-            let host = parts.headers.get("host").and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+            let host = parts
+                .headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("localhost");
             let metadata = format!(
                 "Bearer resource_metadata=\"http://{host}/runtimes/{}/invocations/.well-known/oauth-protected-resource?qualifier={qualifier}\"",
                 crate::wire::agentcore::encode_all(arn)
@@ -426,7 +456,12 @@ async fn invoke(gate: &Gate, headers: &HeaderMap, body: axum::body::Bytes, sessi
     };
     let mut reply = Response::builder().status(response.status());
     let upstream_headers = response.headers();
-    for name in ["content-type", "mcp-protocol-version", "cache-control", "x-accel-buffering"] {
+    for name in [
+        "content-type",
+        "mcp-protocol-version",
+        "cache-control",
+        "x-accel-buffering",
+    ] {
         if let Some(value) = upstream_headers.get(name) {
             reply = reply.header(name, value);
         }
@@ -484,7 +519,8 @@ async fn start_container(spec: &ContainerSpec) -> Result<Instance, String> {
         container.remove().await;
         return Err(why);
     }
-    let mcp_url = url::Url::parse(&format!("http://127.0.0.1:{}/mcp", container.facts.port)).map_err(|e| e.to_string())?;
+    let mcp_url =
+        url::Url::parse(&format!("http://127.0.0.1:{}/mcp", container.facts.port)).map_err(|e| e.to_string())?;
     Ok(Instance {
         mcp_url,
         container: Some(container),
@@ -512,7 +548,9 @@ async fn stop_session(gate: &Gate, session_id: &str) -> Response {
         .status(StatusCode::OK)
         .header("content-type", "application/json")
         .header(RUNTIME_SESSION_ID, session_id)
-        .body(Body::from(json!({ "runtimeSessionId": session_id, "statusCode": 200 }).to_string()))
+        .body(Body::from(
+            json!({ "runtimeSessionId": session_id, "statusCode": 200 }).to_string(),
+        ))
         .unwrap_or_default()
 }
 
@@ -523,7 +561,8 @@ mod tests {
     #[test]
     fn routes_invocations() {
         let (arn, operation) =
-            route("/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-west-2%3A123456789012%3Aruntime%2Fx-1/invocations").unwrap();
+            route("/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-west-2%3A123456789012%3Aruntime%2Fx-1/invocations")
+                .unwrap();
         assert_eq!(arn, "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/x-1");
         assert_eq!(operation, "invocations");
         assert!(route("/mcp").is_none());

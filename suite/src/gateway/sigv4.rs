@@ -62,7 +62,11 @@ fn parse_amz_date(text: &str) -> Option<SystemTime> {
         return None;
     }
     // Days since 1970-01-01 (civil-from-days, proleptic Gregorian).
-    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
     let era = y / 400;
     let year_of_era = y - era * 400;
     let day_of_year = (153 * m + 2) / 5 + day - 1;
@@ -156,10 +160,7 @@ mod tests {
     fn parses_amz_dates() {
         let t = parse_amz_date("20261130T061500Z").unwrap();
         assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 1_796_019_300);
-        assert_eq!(
-            parse_amz_date("19700101T000000Z").unwrap(),
-            UNIX_EPOCH
-        );
+        assert_eq!(parse_amz_date("19700101T000000Z").unwrap(), UNIX_EPOCH);
         for bad in ["", "20261130 061500Z", "20261330T061500Z", "2026113T061500Z0"] {
             assert!(parse_amz_date(bad).is_none(), "{bad}");
         }
@@ -171,7 +172,10 @@ mod tests {
             "AWS4-HMAC-SHA256 Credential=AKID/20261130/us-west-2/bedrock-agentcore/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc",
         )
         .unwrap();
-        assert_eq!((a.access_key, a.date, a.region, a.service), ("AKID", "20261130", "us-west-2", SERVICE));
+        assert_eq!(
+            (a.access_key, a.date, a.region, a.service),
+            ("AKID", "20261130", "us-west-2", SERVICE)
+        );
         assert_eq!(a.signed_headers, ["host", "x-amz-date"]);
         assert_eq!(a.signature, "abc");
         assert!(parse_authorization("Bearer x").is_none());

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use crate::Error;
 use crate::secrets::redact_query;
+use crate::wire::agentcore::AgentCore;
 use crate::wire::plain::PlainHttp;
 use crate::wire::tls::{ReqwestHttp, TlsOptions};
-use crate::wire::agentcore::AgentCore;
 use crate::wire::transport::Transport;
 use container::{Container, ContainerFacts, ContainerSpec};
 
@@ -26,7 +26,7 @@ pub enum Target {
     /// A locally built image, run with port 8000 published.
     Container(ContainerSpec),
     /// A runtime on AgentCore (or an emulator of it), reached through InvokeAgentRuntime.
-    Remote(remote::RemoteTarget),
+    Remote(Box<remote::RemoteTarget>),
     /// A transport of the caller's own, POSTing MCP to `mcp_path`.
     Custom(CustomTarget),
 }

@@ -60,9 +60,9 @@ impl RemoteTarget {
         }
         let endpoint_url = match &flags.endpoint_url {
             None => None,
-            Some(text) => Some(
-                crate::target::parse_url(text).map_err(|e| Error::Usage(format!("--endpoint-url: {e}")))?,
-            ),
+            Some(text) => {
+                Some(crate::target::parse_url(text).map_err(|e| Error::Usage(format!("--endpoint-url: {e}")))?)
+            }
         };
         if let Some(id) = &flags.mcp_session_id
             && (id.is_empty() || id.len() > 1024 || !id.bytes().all(|b| b.is_ascii_graphic()))

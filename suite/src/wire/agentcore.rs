@@ -60,11 +60,15 @@ impl RuntimeArn {
             && partition.starts_with("aws")
             && service == "bedrock-agentcore"
             && !region.is_empty()
-            && region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && account.len() == 12
             && account.bytes().all(|b| b.is_ascii_digit())
             && !name.is_empty()
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !valid {
             return Err(format!("`{text}` is not an AgentCore runtime ARN ({shape})"));
         }
@@ -426,7 +430,13 @@ impl AgentCore {
                 }
             })?;
         let status = response.status().as_u16();
-        let text = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let text = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
         let www_authenticate = text("www-authenticate");
         // The platform names its errors in x-amzn-ErrorType (`Code:docs-url`); an OAuth runtime's
         // 401 has none but says WWW-Authenticate. Anything else is the server's own answer.
@@ -505,15 +515,25 @@ impl Refusal {
 fn platform_error(status: u16, code: &str, message: &str, auth: &Auth) -> String {
     let fix = match code {
         "AccessDeniedException" => match auth {
-            Auth::SigV4(_) => "the caller needs the IAM action bedrock-agentcore:InvokeAgentRuntime on this runtime (and the right credentials: check AWS_PROFILE / AWS_ACCESS_KEY_ID)",
+            Auth::SigV4(_) => {
+                "the caller needs the IAM action bedrock-agentcore:InvokeAgentRuntime on this runtime (and the right credentials: check AWS_PROFILE / AWS_ACCESS_KEY_ID)"
+            }
             Auth::Bearer(_) => "check the bearer token",
         },
-        "UnauthorizedException" | "Unauthorized" => "the runtime wants a valid OAuth bearer token (--bearer-token-env VAR)",
-        "ResourceNotFoundException" => "check the ARN, the region and --qualifier (the endpoint name, DEFAULT unless you made one)",
+        "UnauthorizedException" | "Unauthorized" => {
+            "the runtime wants a valid OAuth bearer token (--bearer-token-env VAR)"
+        }
+        "ResourceNotFoundException" => {
+            "check the ARN, the region and --qualifier (the endpoint name, DEFAULT unless you made one)"
+        }
         "ValidationException" => "the request broke a rule of the API (see the message)",
-        "ThrottlingException" => "the runtime allows 25 invocations a second per endpoint; slow down or ask for a higher quota",
+        "ThrottlingException" => {
+            "the runtime allows 25 invocations a second per endpoint; slow down or ask for a higher quota"
+        }
         "ServiceQuotaExceededException" => "an account quota (e.g. active sessions) is used up",
-        "RuntimeClientError" => "the container failed; its logs are in CloudWatch (a start over 60 s or a crash shows as 'initialization time exceeded')",
+        "RuntimeClientError" => {
+            "the container failed; its logs are in CloudWatch (a start over 60 s or a crash shows as 'initialization time exceeded')"
+        }
         "RetryableConflictException" => "the runtime is busy changing; try again",
         _ => "the service failed; try again",
     };
@@ -563,7 +583,8 @@ mod tests {
 
     #[test]
     fn parses_runtime_arns() {
-        let arn = RuntimeArn::parse("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/my_mcp-AbCdEf1234").unwrap();
+        let arn =
+            RuntimeArn::parse("arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/my_mcp-AbCdEf1234").unwrap();
         assert_eq!(arn.region, "us-west-2");
         assert_eq!(
             arn.path("invocations", "DEFAULT"),

@@ -198,8 +198,13 @@ fn list_and_explain() {
     let list = suite(&["list", "--format", "json"]);
     let catalog: Vec<serde_json::Value> = serde_json::from_slice(&list.stdout).unwrap();
     assert!(catalog.len() > 70);
-    // Container-only checks are tripped by fixture images instead (container.rs).
-    let container_only = |c: &serde_json::Value| c["area"] == "image" || c["id"] == "latency.cold-start";
+    // Container-only checks are tripped by fixture images instead (container.rs); platform
+    // checks by a platform that checks nothing (remote.rs).
+    let container_only = |c: &serde_json::Value| {
+        c["area"] == "image"
+            || c["id"] == "latency.cold-start"
+            || super::remote::PLATFORM_ONLY.iter().any(|id| c["id"] == *id)
+    };
     assert!(
         catalog
             .iter()

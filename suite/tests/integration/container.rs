@@ -371,3 +371,70 @@ async fn bench_saves_and_gates_cold_starts() {
     let leftovers = container::sweep_leftovers(&docker).await.unwrap();
     assert_eq!(leftovers, 0, "bench left containers behind");
 }
+
+/// The emulator with --image: every runtime session gets a container of its own (a microVM);
+/// stopping a session, the idle timeout and shutdown remove them.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gateway_gives_each_runtime_session_its_own_container() {
+    use agentcore_mcp_suite::gateway::{Gateway, GatewayConfig, Upstream};
+    use agentcore_mcp_suite::target::remote::{RemoteFlags, RemoteTarget};
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let gateway = Gateway::start(GatewayConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        upstream: Upstream::Image(ContainerSpec {
+            image: local(AMD64),
+            args: Vec::new(),
+            startup_timeout: Duration::from_secs(20),
+            cold_starts: 0,
+            deploy: false,
+        }),
+        auth: super::remote::sigv4(),
+        idle_timeout: Duration::from_secs(10),
+    })
+    .await
+    .unwrap();
+    let target = |session: &str| {
+        let mut target = RemoteTarget::new(&RemoteFlags {
+            arn: super::remote::ARN.into(),
+            qualifier: "DEFAULT".into(),
+            endpoint_url: Some(gateway.endpoint_url()),
+            runtime_session_id: Some(session.into()),
+            ..RemoteFlags::default()
+        })
+        .unwrap();
+        target.credentials = Some(aws_sdk_bedrockagentcore::config::Credentials::new(
+            super::remote::ACCESS_KEY,
+            super::remote::SECRET,
+            None,
+            None,
+            "test",
+        ));
+        Target::Remote(Box::new(target))
+    };
+    let mut options = quick_options();
+    options.only = vec!["remote.sse-response".into(), "latency.new-session".into()];
+    let first = check(&target(&"a".repeat(40)), &options).await;
+    assert!(first.passed(), "{:#?}", non_passes(&first));
+    check(&target(&"b".repeat(40)), &options).await;
+    // Two run sessions, plus the fresh ones latency.new-session opened: each its own container.
+    let live = container::containers_of_this_process(&docker).await.unwrap().len();
+    assert_eq!(live, gateway.live_sessions());
+    assert!(live >= 2, "{live} containers for two runtime sessions");
+    let numbers = &first
+        .results
+        .iter()
+        .find(|r| r.id == "latency.new-session")
+        .unwrap()
+        .message;
+    assert!(numbers.contains("first request on a new session"), "{numbers}");
+    println!("--image cold vs warm: {numbers}");
+    // Idle sessions stop after the idle timeout.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while gateway.live_sessions() > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(gateway.live_sessions(), 0, "idle sessions were not stopped");
+    gateway.shutdown().await;
+    assert_none_left(&docker).await;
+}

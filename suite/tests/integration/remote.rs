@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use agentcore_mcp_reference::{Config, Faults, FAULTS};
+use agentcore_mcp_reference::{Config, FAULTS, Faults};
 use agentcore_mcp_suite::checks::{Level, Verdict, catalog};
 use agentcore_mcp_suite::gateway::{Gateway, GatewayAuth, GatewayConfig, Upstream};
 use agentcore_mcp_suite::target::remote::{RemoteFlags, RemoteTarget};
@@ -29,7 +29,11 @@ pub const REMOTE_ONLY: &[&str] = &[
     "remote.seed-protocol-version",
     "latency.new-session",
 ];
-pub const PLATFORM_ONLY: &[&str] = &["remote.auth-required", "remote.errors-typed", "session.runtime-id-length"];
+pub const PLATFORM_ONLY: &[&str] = &[
+    "remote.auth-required",
+    "remote.errors-typed",
+    "session.runtime-id-length",
+];
 
 /// An embedded reference server; returns its MCP URL and the task serving it.
 pub async fn reference_server(config: Config) -> (String, tokio::task::JoinHandle<()>) {
@@ -68,7 +72,7 @@ fn remote_target(endpoint: &str) -> Target {
     })
     .unwrap();
     target.credentials = Some(Credentials::new(ACCESS_KEY, SECRET, None, None, "test"));
-    Target::Remote(target)
+    Target::Remote(Box::new(target))
 }
 
 /// Checks `config`'s reference server through a SigV4 emulator.
@@ -90,7 +94,12 @@ fn reference(faults: &[&str]) -> Config {
 }
 
 fn verdicts(report: &Report, id: &str) -> Vec<Verdict> {
-    report.results.iter().filter(|r| r.id == id).map(|r| r.verdict).collect()
+    report
+        .results
+        .iter()
+        .filter(|r| r.id == id)
+        .map(|r| r.verdict)
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -119,16 +128,36 @@ async fn the_reference_server_passes_through_the_sdk_and_the_emulator() {
             assert!(
                 !found.is_empty() && found.iter().all(|v| *v == Verdict::Pass),
                 "{name}: {id} {found:?}: {:#?}",
-                report.results.iter().filter(|r| r.id == *id).map(|r| &r.message).collect::<Vec<_>>()
+                report
+                    .results
+                    .iter()
+                    .filter(|r| r.id == *id)
+                    .map(|r| &r.message)
+                    .collect::<Vec<_>>()
             );
         }
         // What the platform does not let a client control is skipped, saying why.
-        for id in ["ping.reachable", "accept.missing", "http.get", "http.any-host", "sse.headers"] {
+        for id in [
+            "ping.reachable",
+            "accept.missing",
+            "http.get",
+            "http.any-host",
+            "sse.headers",
+        ] {
             let result = report.results.iter().find(|r| r.id == id).expect(id);
             assert_eq!(result.verdict, Verdict::Skip, "{name}: {id}: {}", result.message);
-            assert!(result.message.contains("InvokeAgentRuntime"), "{id}: {}", result.message);
+            assert!(
+                result.message.contains("InvokeAgentRuntime"),
+                "{id}: {}",
+                result.message
+            );
         }
-        assert!(report.notes.iter().any(|n| n.contains("InvokeAgentRuntime (AWS SDK, SigV4)")));
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("InvokeAgentRuntime (AWS SDK, SigV4)"))
+        );
     }
 }
 
@@ -137,7 +166,11 @@ async fn faults_trip_their_checks_through_the_emulator() {
     let mut problems = Vec::new();
     let mut cases: Vec<(&str, &str)> = FAULTS
         .iter()
-        .flat_map(|f| f.trips().filter(|id| REMOTE_ONLY.contains(id)).map(move |id| (f.name(), id)))
+        .flat_map(|f| {
+            f.trips()
+                .filter(|id| REMOTE_ONLY.contains(id))
+                .map(move |id| (f.name(), id))
+        })
         .collect();
     // And a sample of the rest: the ordinary checks judge what comes through the platform.
     cases.extend([
@@ -164,7 +197,9 @@ async fn faults_trip_their_checks_through_the_emulator() {
         };
         let found = verdicts(&report, id);
         if !found.contains(&wanted) {
-            problems.push(format!("--fault {fault} left {id} at {found:?} through the emulator, wanted {wanted:?}"));
+            problems.push(format!(
+                "--fault {fault} left {id} at {found:?} through the emulator, wanted {wanted:?}"
+            ));
         }
     }
     assert!(problems.is_empty(), "{problems:#?}");
@@ -204,7 +239,12 @@ impl Intercept for Tamper {
     }
 }
 
-fn sdk(endpoint: &str, secret: &str, tamper: Option<Tamper>, clock: Option<SystemTime>) -> aws_sdk_bedrockagentcore::Client {
+fn sdk(
+    endpoint: &str,
+    secret: &str,
+    tamper: Option<Tamper>,
+    clock: Option<SystemTime>,
+) -> aws_sdk_bedrockagentcore::Client {
     let mut config = aws_sdk_bedrockagentcore::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-west-2"))
@@ -254,7 +294,9 @@ async fn the_emulator_refuses_what_the_service_refuses_as_typed_sdk_errors() {
         assert!(service.is_access_denied_exception(), "{what}: {service:?}");
     }
     for length in [32, 257] {
-        let error = invoke(sdk(&endpoint, SECRET, None, None), session(length)).await.expect_err("too short or long");
+        let error = invoke(sdk(&endpoint, SECRET, None, None), session(length))
+            .await
+            .expect_err("too short or long");
         let service = error.as_service_error().unwrap();
         assert!(service.is_validation_exception(), "{length}: {service:?}");
     }
@@ -281,11 +323,21 @@ async fn lax_platform(upstream: String, untyped: bool) -> (String, tokio::task::
                 .get("x-amzn-bedrock-agentcore-runtime-session-id")
                 .map_or(0, |v| v.len());
             if untyped && !(33..=256).contains(&session) {
-                return axum::http::Response::builder().status(400).body(Body::from("bad")).unwrap();
+                return axum::http::Response::builder()
+                    .status(400)
+                    .body(Body::from("bad"))
+                    .unwrap();
             }
             let body = axum::body::to_bytes(body, 1 << 24).await.unwrap();
             let mut forward = client.post(&upstream).body(body);
-            for name in ["accept", "content-type", "mcp-session-id", "mcp-protocol-version", "mcp-method", "mcp-name"] {
+            for name in [
+                "accept",
+                "content-type",
+                "mcp-session-id",
+                "mcp-protocol-version",
+                "mcp-method",
+                "mcp-name",
+            ] {
                 if let Some(value) = parts.headers.get(name) {
                     forward = forward.header(name, value);
                 }
@@ -316,14 +368,24 @@ async fn platform_checks_catch_a_platform_that_checks_nothing() {
 
     let (lax, lax_task) = lax_platform(upstream.clone(), false).await;
     let report = check(&remote_target(&lax), &options).await;
-    assert_eq!(verdicts(&report, "remote.auth-required"), [Verdict::Fail], "{:#?}", non_passes(&report));
+    assert_eq!(
+        verdicts(&report, "remote.auth-required"),
+        [Verdict::Fail],
+        "{:#?}",
+        non_passes(&report)
+    );
     assert_eq!(verdicts(&report, "session.runtime-id-length"), [Verdict::Fail]);
     assert_eq!(verdicts(&report, "remote.errors-typed"), [Verdict::Skip]);
     lax_task.abort();
 
     let (untyped, untyped_task) = lax_platform(upstream.clone(), true).await;
     let report = check(&remote_target(&untyped), &options).await;
-    assert_eq!(verdicts(&report, "remote.errors-typed"), [Verdict::Warn], "{:#?}", non_passes(&report));
+    assert_eq!(
+        verdicts(&report, "remote.errors-typed"),
+        [Verdict::Warn],
+        "{:#?}",
+        non_passes(&report)
+    );
     untyped_task.abort();
 
     // The emulator without credentials serves anyone: remote.auth-required says so.
@@ -333,4 +395,174 @@ async fn platform_checks_catch_a_platform_that_checks_nothing() {
     assert_eq!(verdicts(&report, "session.runtime-id-length"), [Verdict::Pass]);
     open.shutdown().await;
     server.abort();
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_agentcore-mcp-suite");
+
+/// Runs the binary with `env` (and no AWS configuration from this machine) on a blocking thread.
+async fn run_cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(BIN)
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .env_remove("AWS_PROFILE")
+            .envs(env)
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+/// A check through the emulator in every format; everything it wrote, stdout and stderr included.
+async fn check_all_formats(endpoint: &str, extra: &[&str], env: Vec<(&'static str, String)>) -> (Option<i32>, String) {
+    let dir = std::env::temp_dir().join(format!("remote-cli-{}-{}", std::process::id(), extra.len()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| dir.join(name).display().to_string();
+    let mut args: Vec<String> = [
+        "check",
+        "--quiet",
+        "--arn",
+        ARN,
+        "--endpoint-url",
+        endpoint,
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for (format, name) in [("human", "r.txt"), ("junit", "r.xml"), ("markdown", "r.md")] {
+        args.push("--output".into());
+        args.push(format!("{format}={}", file(name)));
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let out = run_cli(args, env).await;
+    let mut all = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    for name in ["r.txt", "r.xml", "r.md"] {
+        all.push_str(&std::fs::read_to_string(file(name)).unwrap_or_default());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    (out.status.code(), all)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_checks_an_arn_with_the_default_credential_chain_and_leaks_no_secret() {
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let gateway = gateway(&upstream, sigv4()).await;
+    let token = "sekrit-session-token-0123456789".to_string();
+    let env = vec![
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", SECRET.to_string()),
+        ("AWS_SESSION_TOKEN", token.clone()),
+    ];
+    let (code, all) = check_all_formats(&gateway.endpoint_url(), &[], env).await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("remote.session-roundtrip"), "{all}");
+    for secret in [ACCESS_KEY, SECRET, &token, "Signature=", "AWS4-HMAC-SHA256"] {
+        assert!(!all.contains(secret), "`{secret}` reached the output");
+    }
+    // Wrong keys: one line naming the cause and the IAM action, exit 2, before any check.
+    let out = run_cli(
+        vec![
+            "check".into(),
+            "--arn".into(),
+            ARN.into(),
+            "--endpoint-url".into(),
+            gateway.endpoint_url(),
+        ],
+        vec![
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "wrong".to_string()),
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("AccessDeniedException") && stderr.contains("bedrock-agentcore:InvokeAgentRuntime"),
+        "{stderr}"
+    );
+    gateway.shutdown().await;
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oauth_runtime_wants_its_bearer_token() {
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let token = "sekrit-bearer-token-abcdef".to_string();
+    let gateway = gateway(&upstream, GatewayAuth::Bearer(token.clone())).await;
+    let endpoint = gateway.endpoint_url();
+
+    let invocations = format!(
+        "{endpoint}/runtimes/{}/invocations?qualifier=DEFAULT",
+        agentcore_mcp_suite::wire::agentcore::encode_all(ARN)
+    );
+    let unauthenticated = reqwest::Client::new()
+        .post(&invocations)
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthenticated.status().as_u16(), 401);
+    let challenge = unauthenticated.headers()["www-authenticate"].to_str().unwrap();
+    assert!(challenge.starts_with("Bearer resource_metadata=\""), "{challenge}");
+
+    let (code, all) = check_all_formats(
+        &endpoint,
+        &["--bearer-token-env", "SUITE_TEST_TOKEN"],
+        vec![("SUITE_TEST_TOKEN", token.clone())],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{all}");
+    assert!(all.contains("OAuth bearer token"), "{all}");
+    assert!(!all.contains(&token), "the bearer token reached the output");
+
+    let out = run_cli(
+        vec![
+            "check".into(),
+            "--arn".into(),
+            ARN.into(),
+            "--endpoint-url".into(),
+            endpoint.clone(),
+            "--bearer-token-env".into(),
+            "SUITE_TEST_TOKEN".into(),
+        ],
+        vec![("SUITE_TEST_TOKEN", "not-the-token".into())],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("401 Unauthorized") && !stderr.contains("not-the-token"),
+        "{stderr}"
+    );
+    gateway.shutdown().await;
+    server.abort();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_remote_flags_are_one_line_usage_errors_before_anything_is_sent() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--arn", "arn:aws:s3:::bucket"], "not an AgentCore runtime ARN"),
+        (&["--arn", ARN, "--runtime-session-id", "too-short"], "33 to 256"),
+        (&["--arn", ARN, "--runtime-session-id", &"x".repeat(257)], "33 to 256"),
+        (&["--arn", ARN, "--header", "X-A: b"], "cannot be used with"),
+    ];
+    for (flags, says) in cases {
+        let mut args = vec!["check".to_string()];
+        args.extend(flags.iter().map(|s| s.to_string()));
+        // Nothing listens there: a usage error must come before any request.
+        args.extend(["--endpoint-url".into(), "http://127.0.0.1:9".into()]);
+        let out = run_cli(args, Vec::new()).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{flags:?}: {stderr}");
+        assert!(stderr.contains(says), "{flags:?}: {stderr}");
+    }
 }
