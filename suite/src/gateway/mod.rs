@@ -25,7 +25,9 @@ use serde_json::json;
 
 use crate::Error;
 use crate::target::container::{Container, ContainerSpec};
-use crate::wire::agentcore::{RUNTIME_SESSION_ID, RuntimeArn, check_runtime_session_id, new_runtime_session_id};
+use crate::wire::agentcore::{
+    MEMBER_HEADERS, RUNTIME_SESSION_ID, RuntimeArn, check_runtime_session_id, new_runtime_session_id,
+};
 
 /// The service's payload limit, request and response.
 pub const MAX_PAYLOAD: usize = 100_000_000;
@@ -381,25 +383,11 @@ fn tokens_equal(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The request headers the platform forwards to the container (research: session headers, the
-/// MCP headers, Accept, Content-Type, tracing, allow-listed custom headers). Authorization and
-/// the signing headers stay behind.
+/// The request headers the platform forwards to the container: the API's members (research:
+/// session headers, the MCP headers, Accept, Content-Type, tracing) and allow-listed custom
+/// headers. Authorization and the signing headers stay behind.
 fn forwarded(name: &str) -> bool {
-    const FORWARDED: &[&str] = &[
-        "accept",
-        "content-type",
-        "mcp-session-id",
-        "mcp-protocol-version",
-        "mcp-method",
-        "mcp-name",
-        RUNTIME_SESSION_ID,
-        "x-amzn-bedrock-agentcore-runtime-user-id",
-        "x-amzn-trace-id",
-        "traceparent",
-        "tracestate",
-        "baggage",
-    ];
-    FORWARDED.contains(&name) || name.starts_with("x-amzn-bedrock-agentcore-runtime-custom-")
+    MEMBER_HEADERS.contains(&name) || name.starts_with("x-amzn-bedrock-agentcore-runtime-custom-")
 }
 
 async fn invoke(gate: &Gate, headers: &HeaderMap, body: axum::body::Bytes, session_id: String) -> Response {

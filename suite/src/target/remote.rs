@@ -5,8 +5,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_bedrockagentcore::config::Credentials;
-
 use crate::Error;
 use crate::wire::agentcore::{
     AgentCore, Answer, Auth, Credential, RUNTIME_SESSION_ID, RuntimeArn, RuntimeSpec, check_runtime_session_id,
@@ -33,17 +31,12 @@ pub struct RemoteFlags {
 /// What `--arn` and its companion flags asked for (validated; secrets not yet read).
 #[derive(Clone, Debug)]
 pub struct RemoteTarget {
-    pub arn: RuntimeArn,
-    pub region: String,
-    pub qualifier: String,
-    pub endpoint_url: Option<url::Url>,
-    pub runtime_session_id: String,
-    pub mcp_session_id: Option<String>,
+    /// The runtime; its `auth` is SigV4 with the default AWS credential chain unless a library
+    /// caller sets keys (tests do).
+    pub spec: RuntimeSpec,
     /// The environment variable holding an OAuth bearer token (`--bearer-token-env`); read at
-    /// start, never printed.
+    /// start (replacing `spec.auth`), never printed.
     pub bearer_token_env: Option<String>,
-    /// SigV4 keys to use instead of the default AWS credential chain (library callers, tests).
-    pub credentials: Option<Credentials>,
 }
 
 impl RemoteTarget {
@@ -79,43 +72,39 @@ impl RemoteTarget {
             None => new_runtime_session_id(),
         };
         Ok(RemoteTarget {
-            arn,
-            region,
-            qualifier: flags.qualifier.clone(),
-            endpoint_url,
-            runtime_session_id,
-            mcp_session_id: flags.mcp_session_id.clone(),
+            spec: RuntimeSpec {
+                arn,
+                region,
+                qualifier: flags.qualifier.clone(),
+                endpoint_url,
+                runtime_session_id,
+                mcp_session_id: flags.mcp_session_id.clone(),
+                auth: Auth::SigV4(None),
+            },
             bearer_token_env: flags.bearer_token_env.clone(),
-            credentials: None,
         })
     }
 
     pub fn label(&self) -> String {
-        format!("AgentCore runtime {} (qualifier {})", self.arn.text, self.qualifier)
+        format!(
+            "AgentCore runtime {} (qualifier {})",
+            self.spec.arn.text, self.spec.qualifier
+        )
     }
 
     /// Builds the caller and proves the path with one ping.
     pub async fn connect(&self, timeout: Duration, tls: &TlsOptions) -> Result<AgentCore, Error> {
-        let auth = match &self.bearer_token_env {
-            None => Auth::SigV4(self.credentials.clone()),
-            Some(var) => match std::env::var(var) {
+        let mut spec = self.spec.clone();
+        if let Some(var) = &self.bearer_token_env {
+            spec.auth = match std::env::var(var) {
                 Ok(token) if !token.trim().is_empty() => Auth::Bearer(token.trim().to_string()),
                 _ => {
                     return Err(Error::Usage(format!(
                         "--bearer-token-env {var}: the variable is not set or empty"
                     )));
                 }
-            },
-        };
-        let spec = RuntimeSpec {
-            arn: self.arn.clone(),
-            region: self.region.clone(),
-            qualifier: self.qualifier.clone(),
-            endpoint_url: self.endpoint_url.clone(),
-            runtime_session_id: self.runtime_session_id.clone(),
-            mcp_session_id: self.mcp_session_id.clone(),
-            auth,
-        };
+            };
+        }
         let agentcore = AgentCore::new(spec, tls).await.map_err(Error::Setup)?;
         let ping = HttpRequest {
             method: "POST".into(),
@@ -123,7 +112,7 @@ impl RemoteTarget {
             headers: vec![
                 ("content-type".into(), "application/json".into()),
                 ("accept".into(), "application/json, text/event-stream".into()),
-                (RUNTIME_SESSION_ID.into(), self.runtime_session_id.clone()),
+                (RUNTIME_SESSION_ID.into(), self.spec.runtime_session_id.clone()),
             ],
             body: br#"{"jsonrpc":"2.0","id":0,"method":"ping"}"#.to_vec(),
         };
@@ -133,7 +122,7 @@ impl RemoteTarget {
             close_grace: Duration::from_millis(100),
             body_watch: None,
         };
-        let cannot = |why: String| Error::Setup(format!("cannot invoke {}: {why}", self.arn.text));
+        let cannot = |why: String| Error::Setup(format!("cannot invoke {}: {why}", self.spec.arn.text));
         match agentcore
             .call(&ping, Credential::Configured, limits, &mut |_| true)
             .await

@@ -147,8 +147,19 @@ pub enum Credential {
     Wrong,
 }
 
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the secret: only which kind.
+        f.write_str(match self {
+            Auth::SigV4(None) => "SigV4 (default credential chain)",
+            Auth::SigV4(Some(_)) => "SigV4 (given keys)",
+            Auth::Bearer(_) => "OAuth bearer token",
+        })
+    }
+}
+
 /// Everything needed to reach one runtime.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RuntimeSpec {
     pub arn: RuntimeArn,
     pub region: String,

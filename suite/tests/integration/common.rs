@@ -124,3 +124,13 @@ pub fn non_passes(report: &Report) -> Vec<String> {
         })
         .collect()
 }
+
+/// The verdicts check `id` got (one per era it ran in).
+pub fn verdicts(report: &Report, id: &str) -> Vec<Verdict> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.id == id)
+        .map(|r| r.verdict)
+        .collect()
+}

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use agentcore_mcp_suite::checks::Verdict;
 use agentcore_mcp_suite::target::container::{self, ContainerSpec, ImageSource};
-use agentcore_mcp_suite::{Report, RunOptions, Target};
+use agentcore_mcp_suite::{RunOptions, Target};
 use testcontainers::bollard::Docker;
 
-use super::common::{check, non_passes, quick_options};
+use super::common::{check, non_passes, quick_options, verdicts};
 
 const AMD64: &str = "agentcore-mcp-reference:amd64";
 const ARM64: &str = "agentcore-mcp-reference:arm64";
@@ -78,15 +78,6 @@ fn built(fixture: &str) -> ImageSource {
     }
 }
 
-fn verdict(report: &Report, id: &str) -> Vec<Verdict> {
-    report
-        .results
-        .iter()
-        .filter(|r| r.id == id)
-        .map(|r| r.verdict)
-        .collect()
-}
-
 async fn assert_none_left(docker: &Docker) {
     let left = container::containers_of_this_process(docker).await.unwrap();
     assert!(left.is_empty(), "containers left behind: {left:?}");
@@ -111,7 +102,7 @@ async fn the_reference_image_passes() {
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
     assert_eq!(
-        verdict(&report, "image.arch"),
+        verdicts(&report, "image.arch"),
         [Verdict::Warn],
         "amd64 warns outside --deploy"
     );
@@ -123,7 +114,7 @@ async fn the_reference_image_passes() {
         "image.sigterm",
         "latency.cold-start",
     ] {
-        assert_eq!(verdict(&report, id), [Verdict::Pass], "{id}");
+        assert_eq!(verdicts(&report, id), [Verdict::Pass], "{id}");
     }
     let cold = report.results.iter().find(|r| r.id == "latency.cold-start").unwrap();
     assert!(cold.message.contains("(3 starts)"), "{}", cold.message);
@@ -151,7 +142,7 @@ async fn the_arm64_deploy_artifact_boots_and_passes() {
     let report = check(&Target::Container(spec), &options).await;
     assert_none_left(&docker).await;
     assert!(report.passed(), "{:#?}", non_passes(&report));
-    assert_eq!(verdict(&report, "image.arch"), [Verdict::Pass]);
+    assert_eq!(verdicts(&report, "image.arch"), [Verdict::Pass]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -177,9 +168,9 @@ async fn faults_baked_into_the_image_fail_their_checks() {
         options.only = vec![id.to_string()];
         let report = check(&spec(local(AMD64), args), &options).await;
         assert!(
-            verdict(&report, id).contains(wanted),
+            verdicts(&report, id).contains(wanted),
             "{args:?}: {id} gave {:?}",
-            verdict(&report, id)
+            verdicts(&report, id)
         );
         assert_eq!(report.passed(), *wanted != Verdict::Fail, "{args:?}");
     }
@@ -191,7 +182,7 @@ async fn faults_baked_into_the_image_fail_their_checks() {
     deploy.deploy = true;
     let report = check(&Target::Container(deploy), &options).await;
     assert_eq!(
-        verdict(&report, "image.arch"),
+        verdicts(&report, "image.arch"),
         [Verdict::Fail],
         "an amd64 image is not a deploy artifact"
     );
@@ -199,8 +190,8 @@ async fn faults_baked_into_the_image_fail_their_checks() {
     options.probe.image_size_budget = 1000;
     options.probe.cold_start_budget = Duration::from_millis(1);
     let report = check(&spec(local(AMD64), &[]), &options).await;
-    assert_eq!(verdict(&report, "image.size"), [Verdict::Warn]);
-    assert_eq!(verdict(&report, "latency.cold-start"), [Verdict::Warn]);
+    assert_eq!(verdicts(&report, "image.size"), [Verdict::Warn]);
+    assert_eq!(verdicts(&report, "latency.cold-start"), [Verdict::Warn]);
     assert_none_left(&docker).await;
 }
 
@@ -377,7 +368,6 @@ async fn bench_saves_and_gates_cold_starts() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_gateway_gives_each_runtime_session_its_own_container() {
     use agentcore_mcp_suite::gateway::{Gateway, GatewayConfig, Upstream};
-    use agentcore_mcp_suite::target::remote::{RemoteFlags, RemoteTarget};
     let _serial = SERIAL.lock().await;
     let Some(docker) = docker(&[AMD64]).await else { return };
     let gateway = Gateway::start(GatewayConfig {
@@ -394,24 +384,7 @@ async fn the_gateway_gives_each_runtime_session_its_own_container() {
     })
     .await
     .unwrap();
-    let target = |session: &str| {
-        let mut target = RemoteTarget::new(&RemoteFlags {
-            arn: super::remote::ARN.into(),
-            qualifier: "DEFAULT".into(),
-            endpoint_url: Some(gateway.endpoint_url()),
-            runtime_session_id: Some(session.into()),
-            ..RemoteFlags::default()
-        })
-        .unwrap();
-        target.credentials = Some(aws_sdk_bedrockagentcore::config::Credentials::new(
-            super::remote::ACCESS_KEY,
-            super::remote::SECRET,
-            None,
-            None,
-            "test",
-        ));
-        Target::Remote(Box::new(target))
-    };
+    let target = |session: &str| super::remote::remote_target(&gateway.endpoint_url(), Some(session));
     let mut options = quick_options();
     options.only = vec!["remote.sse-response".into(), "latency.new-session".into()];
     let first = check(&target(&"a".repeat(40)), &options).await;

@@ -8,6 +8,7 @@ use agentcore_mcp_reference::{Config, FAULTS, Faults};
 use agentcore_mcp_suite::checks::{Level, Verdict, catalog};
 use agentcore_mcp_suite::gateway::{Gateway, GatewayAuth, GatewayConfig, Upstream};
 use agentcore_mcp_suite::target::remote::{RemoteFlags, RemoteTarget};
+use agentcore_mcp_suite::wire::agentcore::{Auth, MEMBER_HEADERS};
 use agentcore_mcp_suite::{Report, RunOptions, Target};
 use aws_sdk_bedrockagentcore::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_bedrockagentcore::config::{
@@ -15,7 +16,7 @@ use aws_sdk_bedrockagentcore::config::{
 };
 use aws_sdk_bedrockagentcore::primitives::{Blob, SdkBody};
 
-use super::common::{check, non_passes, quick_options};
+use super::common::{check, non_passes, quick_options, verdicts};
 
 pub const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/reference-AbCdEf1234";
 pub const ACCESS_KEY: &str = "AKIDEMULATORTEST0001";
@@ -63,15 +64,18 @@ pub fn sigv4() -> GatewayAuth {
     }
 }
 
-fn remote_target(endpoint: &str) -> Target {
+/// The reference runtime behind the emulator at `endpoint`, signed with the test keys; in
+/// runtime session `session` (default: a new one).
+pub fn remote_target(endpoint: &str, session: Option<&str>) -> Target {
     let mut target = RemoteTarget::new(&RemoteFlags {
         arn: ARN.into(),
         qualifier: "DEFAULT".into(),
         endpoint_url: Some(endpoint.into()),
+        runtime_session_id: session.map(str::to_string),
         ..RemoteFlags::default()
     })
     .unwrap();
-    target.credentials = Some(Credentials::new(ACCESS_KEY, SECRET, None, None, "test"));
+    target.spec.auth = Auth::SigV4(Some(Credentials::new(ACCESS_KEY, SECRET, None, None, "test")));
     Target::Remote(Box::new(target))
 }
 
@@ -79,7 +83,7 @@ fn remote_target(endpoint: &str) -> Target {
 async fn through_emulator(config: Config, options: &RunOptions) -> Report {
     let (upstream, server) = reference_server(config).await;
     let gateway = gateway(&upstream, sigv4()).await;
-    let report = check(&remote_target(&gateway.endpoint_url()), options).await;
+    let report = check(&remote_target(&gateway.endpoint_url(), None), options).await;
     gateway.shutdown().await;
     server.abort();
     report
@@ -91,15 +95,6 @@ fn reference(faults: &[&str]) -> Config {
         keepalive: Duration::from_millis(100),
         ..Config::default()
     }
-}
-
-fn verdicts(report: &Report, id: &str) -> Vec<Verdict> {
-    report
-        .results
-        .iter()
-        .filter(|r| r.id == id)
-        .map(|r| r.verdict)
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -330,16 +325,9 @@ async fn lax_platform(upstream: String, untyped: bool) -> (String, tokio::task::
             }
             let body = axum::body::to_bytes(body, 1 << 24).await.unwrap();
             let mut forward = client.post(&upstream).body(body);
-            for name in [
-                "accept",
-                "content-type",
-                "mcp-session-id",
-                "mcp-protocol-version",
-                "mcp-method",
-                "mcp-name",
-            ] {
-                if let Some(value) = parts.headers.get(name) {
-                    forward = forward.header(name, value);
+            for name in MEMBER_HEADERS {
+                if let Some(value) = parts.headers.get(*name) {
+                    forward = forward.header(*name, value);
                 }
             }
             let response = forward.send().await.unwrap();
@@ -367,7 +355,7 @@ async fn platform_checks_catch_a_platform_that_checks_nothing() {
     options.only = PLATFORM_ONLY.iter().map(|s| s.to_string()).collect();
 
     let (lax, lax_task) = lax_platform(upstream.clone(), false).await;
-    let report = check(&remote_target(&lax), &options).await;
+    let report = check(&remote_target(&lax, None), &options).await;
     assert_eq!(
         verdicts(&report, "remote.auth-required"),
         [Verdict::Fail],
@@ -379,7 +367,7 @@ async fn platform_checks_catch_a_platform_that_checks_nothing() {
     lax_task.abort();
 
     let (untyped, untyped_task) = lax_platform(upstream.clone(), true).await;
-    let report = check(&remote_target(&untyped), &options).await;
+    let report = check(&remote_target(&untyped, None), &options).await;
     assert_eq!(
         verdicts(&report, "remote.errors-typed"),
         [Verdict::Warn],
@@ -390,7 +378,7 @@ async fn platform_checks_catch_a_platform_that_checks_nothing() {
 
     // The emulator without credentials serves anyone: remote.auth-required says so.
     let open = gateway(&upstream, GatewayAuth::Open).await;
-    let report = check(&remote_target(&open.endpoint_url()), &options).await;
+    let report = check(&remote_target(&open.endpoint_url(), None), &options).await;
     assert_eq!(verdicts(&report, "remote.auth-required"), [Verdict::Fail]);
     assert_eq!(verdicts(&report, "session.runtime-id-length"), [Verdict::Pass]);
     open.shutdown().await;
