@@ -9,10 +9,10 @@ mod integration {
     mod faults;
     mod hostile;
     mod https;
-    mod python_sdk;
+    pub mod python_sdk;
     mod reference;
     pub mod remote;
-    mod rmcp_server;
+    pub mod rmcp_server;
     mod runner;
     mod snapshots;
     mod sse_chunking;

@@ -402,20 +402,29 @@ async fn invoke(gate: &Gate, headers: &HeaderMap, body: axum::body::Bytes, sessi
             );
         }
     };
-    // The platform gives every request a session id: the client's, or one it makes.
-    let mcp_session = headers
+    // The platform gives every request a session id: the client's, or one it makes. Except an
+    // initialize without one: AgentCore supports stateful servers (Python `stateless_http=False`),
+    // which mint their id there and answer 404 to an initialize carrying an id they never minted;
+    // the platform's id then only goes back to the client, for routing (inference: the docs say
+    // both "the platform adds one" and "stateful servers are supported").
+    let client_session = headers
         .get("mcp-session-id")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(new_mcp_session_id);
+        .map(str::to_string);
+    let initialize = serde_json::from_slice::<serde_json::Value>(&body)
+        .is_ok_and(|message| message.get("method").and_then(|m| m.as_str()) == Some("initialize"));
+    let forward_session = client_session.is_some() || !initialize;
+    let mcp_session = client_session.unwrap_or_else(new_mcp_session_id);
     let mut upstream = Request::post(instance.mcp_url.as_str());
     for (name, value) in headers {
         if forwarded(name.as_str()) && name.as_str() != "mcp-session-id" && name.as_str() != RUNTIME_SESSION_ID {
             upstream = upstream.header(name, value);
         }
     }
+    if forward_session {
+        upstream = upstream.header("mcp-session-id", &mcp_session);
+    }
     let upstream = upstream
-        .header("mcp-session-id", &mcp_session)
         .header(RUNTIME_SESSION_ID, &session_id)
         .header("x-amzn-bedrock-agentcore-runtime-request-id", new_mcp_session_id())
         .body(http_body_util::Full::new(body));

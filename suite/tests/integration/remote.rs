@@ -82,11 +82,62 @@ pub fn remote_target(endpoint: &str, session: Option<&str>) -> Target {
 /// Checks `config`'s reference server through a SigV4 emulator.
 async fn through_emulator(config: Config, options: &RunOptions) -> Report {
     let (upstream, server) = reference_server(config).await;
-    let gateway = gateway(&upstream, sigv4()).await;
-    let report = check(&remote_target(&gateway.endpoint_url(), None), options).await;
-    gateway.shutdown().await;
+    let report = upstream_through_emulator(&upstream, options).await;
     server.abort();
     report
+}
+
+/// Checks the server at `upstream` through a SigV4 emulator.
+async fn upstream_through_emulator(upstream: &str, options: &RunOptions) -> Report {
+    let gateway = gateway(upstream, sigv4()).await;
+    let report = check(&remote_target(&gateway.endpoint_url(), None), options).await;
+    gateway.shutdown().await;
+    report
+}
+
+/// Servers nobody here wrote, through the platform path: only their known violations fail, and
+/// stateful ones are judged stateful (AgentCore supports them; a false fail here is a suite or
+/// emulator bug).
+#[tokio::test(flavor = "multi_thread")]
+async fn third_party_servers_pass_through_the_emulator_but_for_their_known_violations() {
+    let judge = |expected_file: &'static str, name: &'static str| {
+        let mut options = quick_options();
+        options.probe.latency_budget = Duration::from_secs(2);
+        let expected = std::fs::read_to_string(expected_file).unwrap();
+        options.expected = agentcore_mcp_suite::ExpectedFailures::parse(&expected, name).unwrap();
+        options
+    };
+    let mut servers: Vec<(String, String, RunOptions, Option<&str>)> = Vec::new();
+    for (agentcore_ready, sessions) in [(true, "stateless"), (false, "stateful")] {
+        let url = super::rmcp_server::serve(agentcore_ready).await;
+        let options = judge(super::rmcp_server::EXPECTED, "fixtures/rmcp/expected-failures.yml");
+        servers.push((format!("rmcp ({sessions})"), url, options, Some(sessions)));
+    }
+    let mut children = Vec::new();
+    if let Some(python) = super::python_sdk::python() {
+        for (args, sessions) in [(&[][..], "stateless"), (&["--stateful"][..], "stateful")] {
+            let (child, url) = super::python_sdk::start(&python, "mcp_server.py", args).await;
+            children.push(child);
+            let expected = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/python/expected-failures.yml");
+            servers.push((
+                format!("Python SDK ({sessions})"),
+                url,
+                judge(expected, "expected-failures.yml"),
+                Some(sessions),
+            ));
+        }
+    }
+    for (name, url, options, sessions) in servers {
+        let report = upstream_through_emulator(&url, &options).await;
+        assert!(
+            report.passed(),
+            "{name}: {:#?}\n{:?}",
+            non_passes(&report),
+            report.summary
+        );
+        assert_eq!(report.eras[0].sessions, sessions, "{name}: {:?}", report.eras);
+        assert_eq!(verdicts(&report, "remote.session-roundtrip"), [Verdict::Pass], "{name}");
+    }
 }
 
 fn reference(faults: &[&str]) -> Config {

@@ -16,7 +16,7 @@ use rmcp::{ErrorData, ServerHandler, schemars, tool, tool_handler, tool_router};
 
 use super::common::{assert_passed, check, non_passes, quick_options};
 
-const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/rmcp/expected-failures.yml");
+pub const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/rmcp/expected-failures.yml");
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 struct Sum {
@@ -53,7 +53,7 @@ impl Sample {
 impl ServerHandler for Sample {}
 
 /// Serves rmcp on a loopback port at /mcp; returns the URL.
-async fn serve(agentcore_ready: bool) -> String {
+pub async fn serve(agentcore_ready: bool) -> String {
     let app = if agentcore_ready {
         let config = StreamableHttpServerConfig::default()
             .with_legacy_session_mode(false)
