@@ -350,7 +350,45 @@ async fn the_emulator_refuses_what_the_service_refuses_as_typed_sdk_errors() {
         let answer = invoke(sdk(&endpoint, SECRET, None, None), session(length)).await;
         assert!(answer.is_ok(), "{length}: {:?}", answer.err());
     }
+    // StopRuntimeSession ends a session the emulator knows; a second stop finds nothing.
+    let stop = || {
+        sdk(&endpoint, SECRET, None, None)
+            .stop_runtime_session()
+            .agent_runtime_arn(ARN)
+            .qualifier("DEFAULT")
+            .runtime_session_id(session(40))
+            .send()
+    };
+    let before = gateway.live_sessions();
+    let stopped = stop().await;
+    assert!(stopped.is_ok(), "{:?}", stopped.err());
+    assert_eq!(gateway.live_sessions(), before - 1);
+    let again = stop().await.expect_err("already stopped");
+    assert!(
+        again.as_service_error().unwrap().is_resource_not_found_exception(),
+        "{again:?}"
+    );
     gateway.shutdown().await;
+    server.abort();
+
+    // A payload over the service's 100 MB limit is a ValidationException (sent unsigned to an
+    // open emulator: signing 100 MB in a debug build would only make the test slow).
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let open = self::gateway(&upstream, GatewayAuth::Open).await;
+    let too_large = reqwest::Client::new()
+        .post(format!(
+            "{}/runtimes/{}/invocations?qualifier=DEFAULT",
+            open.endpoint_url(),
+            agentcore_mcp_suite::wire::agentcore::encode_all(ARN)
+        ))
+        .header("content-type", "application/json")
+        .body(vec![b' '; agentcore_mcp_suite::gateway::MAX_PAYLOAD + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status().as_u16(), 400);
+    assert_eq!(too_large.headers()["x-amzn-errortype"], "ValidationException");
+    open.shutdown().await;
     server.abort();
 }
 
