@@ -411,3 +411,78 @@ async fn the_gateway_gives_each_runtime_session_its_own_container() {
     gateway.shutdown().await;
     assert_none_left(&docker).await;
 }
+
+/// `gateway --image`, stopped with Ctrl-C while two runtime sessions run: both containers go.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_the_gateway_and_removes_its_containers() {
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let port = super::common::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore-mcp-suite"))
+        .args(["gateway", "--image", AMD64, "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let invocations = format!(
+        "http://127.0.0.1:{port}/runtimes/{}/invocations?qualifier=DEFAULT",
+        agentcore_mcp_suite::wire::agentcore::encode_all(super::remote::ARN)
+    );
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    for session in ["c".repeat(40), "d".repeat(40)] {
+        loop {
+            let answer = client
+                .post(&invocations)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .header("x-amzn-bedrock-agentcore-runtime-session-id", &session)
+                .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+                .send()
+                .await;
+            match answer {
+                Ok(response) => {
+                    assert_eq!(response.status().as_u16(), 200);
+                    break;
+                }
+                // Not listening yet.
+                Err(_) => {
+                    assert!(
+                        started.elapsed() < Duration::from_secs(30),
+                        "the gateway never listened"
+                    );
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+        }
+    }
+    let label = format!("label={}={}", container::PID_LABEL, child.id());
+    let running = Command::new("docker")
+        .args(["ps", "-q", "--filter", &label])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&running.stdout).lines().count(),
+        2,
+        "one container per session"
+    );
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    let left = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &label])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "left behind: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+    assert_none_left(&docker).await;
+}

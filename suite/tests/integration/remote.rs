@@ -643,3 +643,47 @@ async fn bad_remote_flags_are_one_line_usage_errors_before_anything_is_sent() {
         assert!(stderr.contains(says), "{flags:?}: {stderr}");
     }
 }
+
+/// boto3, the other client users point at the emulator, sees the same typed errors.
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_sees_the_emulators_typed_errors() {
+    let Some(python) = super::python_sdk::python() else {
+        return;
+    };
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let gateway = gateway(&upstream, sigv4()).await;
+    let script = format!("{}/boto3_client.py", super::python_sdk::FIXTURES);
+    let endpoint = gateway.endpoint_url();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .args([script.as_str(), &endpoint, ARN, ACCESS_KEY, SECRET])
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("No module named 'boto3'"),
+        "boto3 is missing: .ci/run installs it into the MCP_PYTHON venv"
+    );
+    let cases: Vec<serde_json::Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let outcome = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c["case"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {stdout}{stderr}"))
+            .clone()
+    };
+    let signed = outcome("signed");
+    assert_eq!(signed["ok"], true, "{signed}");
+    assert!(signed["detail"].as_str().unwrap().contains("\"tools\""), "{signed}");
+    assert_eq!(outcome("wrong secret")["code"], "AccessDeniedException");
+    assert_eq!(outcome("32-character session")["code"], "ValidationException");
+    assert_eq!(outcome("stop")["ok"], true, "{}", outcome("stop"));
+    assert_eq!(outcome("stop again")["code"], "ResourceNotFoundException");
+    gateway.shutdown().await;
+    server.abort();
+}
