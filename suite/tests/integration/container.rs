@@ -78,6 +78,27 @@ fn built(fixture: &str) -> ImageSource {
     }
 }
 
+/// Sends Ctrl-C (SIGINT) to `child`, waits for it, and asserts that no container labelled
+/// `label` is left; returns its exit code.
+fn interrupt(child: &mut std::process::Child, label: &str) -> Option<i32> {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    let left = Command::new("docker")
+        .args(["ps", "-aq", "--filter", &format!("label={label}")])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "left behind: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+    status.code()
+}
+
 async fn assert_none_left(docker: &Docker) {
     let left = container::containers_of_this_process(docker).await.unwrap();
     assert!(left.is_empty(), "containers left behind: {left:?}");
@@ -293,24 +314,7 @@ async fn ctrl_c_removes_the_container() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
-    let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label={label}")])
-        .output()
-        .unwrap();
-    assert!(
-        out.stdout.is_empty(),
-        "left behind: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    assert_eq!(interrupt(&mut child, &label), Some(130));
     assert_none_left(&docker).await;
 }
 
@@ -456,9 +460,9 @@ async fn ctrl_c_stops_the_gateway_and_removes_its_containers() {
             }
         }
     }
-    let label = format!("label={}={}", container::PID_LABEL, child.id());
+    let label = format!("{}={}", container::PID_LABEL, child.id());
     let running = Command::new("docker")
-        .args(["ps", "-q", "--filter", &label])
+        .args(["ps", "-q", "--filter", &format!("label={label}")])
         .output()
         .unwrap();
     assert_eq!(
@@ -466,23 +470,6 @@ async fn ctrl_c_stops_the_gateway_and_removes_its_containers() {
         2,
         "one container per session"
     );
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
-    let left = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &label])
-        .output()
-        .unwrap();
-    assert!(
-        left.stdout.is_empty(),
-        "left behind: {}",
-        String::from_utf8_lossy(&left.stdout)
-    );
+    assert_eq!(interrupt(&mut child, &label), Some(0));
     assert_none_left(&docker).await;
 }
