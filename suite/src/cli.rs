@@ -481,6 +481,13 @@ impl TargetArgs {
                 "--cacert and --insecure apply to --url or --endpoint-url".into(),
             ));
         }
+        if self.arn.is_some() && self.bearer_token_env.is_none() && (self.cacert.is_some() || self.insecure) {
+            // The AWS SDK's client trusts the platform's roots only; saying nothing would drop
+            // the flag silently.
+            return Err(Error::Usage(
+                "--cacert and --insecure apply to --bearer-token-env runtimes; SigV4 calls go through the AWS SDK, which trusts the platform's root certificates".into(),
+            ));
+        }
         if let Some(arn) = &self.arn {
             return Ok(Target::Remote(Box::new(crate::target::remote::RemoteTarget::new(
                 &crate::target::remote::RemoteFlags {

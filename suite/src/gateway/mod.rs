@@ -269,16 +269,17 @@ async fn handle(State(gate): State<Arc<Gate>>, request: Request<Body>) -> Respon
             json!({}),
         );
     }
-    // The signature covers the body, so it is read first (bounded: one byte over the limit says
-    // the payload is too large).
-    let body = match Limited::new(body, MAX_PAYLOAD + 1).collect().await {
+    // The signature covers the body, so it is read first, bounded by the service's limit.
+    let too_large = || {
+        validation(
+            &format!("The payload exceeds the maximum size of {MAX_PAYLOAD} bytes"),
+            "payload",
+        )
+    };
+    let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            return validation(
-                &format!("The payload exceeds the maximum size of {MAX_PAYLOAD} bytes"),
-                "payload",
-            );
-        }
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Err(e) => return validation(&format!("The request body could not be read: {e}"), "payload"),
     };
     let qualifier = parts
         .uri
@@ -293,12 +294,6 @@ async fn handle(State(gate): State<Arc<Gate>>, request: Request<Body>) -> Respon
         return validation(
             &format!("1 validation error detected: agentRuntimeArn `{arn}` is not valid"),
             "agentRuntimeArn",
-        );
-    }
-    if body.len() > MAX_PAYLOAD {
-        return validation(
-            &format!("The payload exceeds the maximum size of {MAX_PAYLOAD} bytes"),
-            "payload",
         );
     }
     let session_id = match parts.headers.get(RUNTIME_SESSION_ID).map(|v| v.to_str()) {

@@ -198,7 +198,9 @@ impl std::fmt::Debug for AgentCore {
 
 impl AgentCore {
     pub async fn new(spec: RuntimeSpec, tls: &TlsOptions) -> Result<AgentCore, String> {
-        let http = client_builder(tls, false)?
+        // A proxy from the environment applies to the service's endpoint (never to loopback).
+        let proxied = url::Url::parse(&spec.endpoint()).is_ok_and(|url| crate::target::proxied(&url));
+        let http = client_builder(tls, proxied)?
             .build()
             .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
         let (sdk, name) = match &spec.auth {

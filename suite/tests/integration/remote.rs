@@ -625,11 +625,12 @@ async fn an_oauth_runtime_wants_its_bearer_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_remote_flags_are_one_line_usage_errors_before_anything_is_sent() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["--arn", "arn:aws:s3:::bucket"], "not an AgentCore runtime ARN"),
         (&["--arn", ARN, "--runtime-session-id", "too-short"], "33 to 256"),
         (&["--arn", ARN, "--runtime-session-id", &"x".repeat(257)], "33 to 256"),
         (&["--arn", ARN, "--header", "X-A: b"], "cannot be used with"),
+        (&["--arn", ARN, "--insecure"], "apply to --bearer-token-env"),
     ];
     for (flags, says) in cases {
         let mut args = vec!["check".to_string()];
