@@ -83,12 +83,12 @@ fn histogram() -> Histogram<u64> {
 /// Runs the plan and returns what it measured; `tick` is called about once a second.
 pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Result<BenchReport, Error> {
     let running = plan.target.start(plan.timeout, &plan.tls).await?;
-    let endpoint =
-        running.facts.endpoint.clone().ok_or_else(|| {
-            Error::Usage("bench needs an HTTP endpoint (a URL, an image or the embedded server)".into())
-        })?;
     let mix = request_mix(plan, &running).await?;
-    let client = client(plan, &endpoint)?;
+    let route = match running.facts.endpoint.clone() {
+        Some(endpoint) if endpoint.scheme() == "http" && !crate::target::proxied(&endpoint) => Route::Plain(endpoint),
+        Some(endpoint) => Route::Pooled(client(plan, &endpoint)?, endpoint),
+        None => Route::Transport(running.transport.clone(), running.facts.mcp_path.clone()),
+    };
     let shared = Arc::new(Shared {
         started: Instant::now(),
         sent: AtomicU64::new(0),
@@ -101,8 +101,7 @@ pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Resul
     let mut workers = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
         let worker = Worker {
-            client: client.clone(),
-            endpoint: endpoint.clone(),
+            route: route.clone(),
             mix: mix.clone(),
             plan: plan.clone(),
             shared: shared.clone(),
@@ -242,9 +241,20 @@ fn client(plan: &BenchPlan, endpoint: &url::Url) -> Result<reqwest::Client, Erro
         .map_err(|e| Error::Setup(format!("cannot set up the HTTP client: {e}")))
 }
 
+/// How a worker reaches the server.
+#[derive(Clone)]
+enum Route {
+    /// Plain HTTP: the worker's own hyper connection.
+    Plain(url::Url),
+    /// HTTPS or through a proxy: the pooled reqwest client.
+    Pooled(reqwest::Client, url::Url),
+    /// No HTTP endpoint of its own (an AgentCore runtime): the target's transport, which keeps
+    /// its connections alive itself (the AWS SDK's pool), POSTing to this MCP path.
+    Transport(Arc<dyn crate::wire::transport::Transport>, String),
+}
+
 struct Worker {
-    client: reqwest::Client,
-    endpoint: url::Url,
+    route: Route,
     mix: Vec<Template>,
     plan: BenchPlan,
     shared: Arc<Shared>,
@@ -306,7 +316,6 @@ impl Worker {
             errors: BTreeMap::new(),
         };
         let end = self.plan.duration.map(|d| self.shared.started + d);
-        let plain = self.endpoint.scheme() == "http" && !crate::target::proxied(&self.endpoint);
         let mut connection: Option<Connection> = None;
         loop {
             let slot = self.shared.sent.fetch_add(1, Ordering::Relaxed);
@@ -326,10 +335,10 @@ impl Worker {
                 break;
             }
             let template = &self.mix[slot as usize % self.mix.len()];
-            let outcome = if plain {
-                self.send_plain(&mut connection, template).await
-            } else {
-                self.send(template).await
+            let outcome = match &self.route {
+                Route::Plain(endpoint) => self.send_plain(endpoint, &mut connection, template).await,
+                Route::Pooled(client, endpoint) => self.send(client, endpoint, template).await,
+                Route::Transport(transport, path) => self.send_through(transport.as_ref(), path, template).await,
             };
             let micros = start.elapsed().as_micros().clamp(1, 600_000_000) as u64;
             let _ = tally.latency.record(micros);
@@ -343,18 +352,23 @@ impl Worker {
     }
 
     /// One request on the worker's connection (opened, or reopened after an error, as needed).
-    async fn send_plain(&self, connection: &mut Option<Connection>, template: &Template) -> Result<(), String> {
+    async fn send_plain(
+        &self,
+        endpoint: &url::Url,
+        connection: &mut Option<Connection>,
+        template: &Template,
+    ) -> Result<(), String> {
         let exchange = async {
             if connection.as_ref().is_none_or(|c| c.sender.is_closed()) {
-                *connection = Some(connect(&self.endpoint).await?);
+                *connection = Some(connect(endpoint).await?);
             }
             let Some(open) = connection.as_mut() else {
                 return Err("connect".to_string());
             };
-            let path_and_query = &self.endpoint[url::Position::BeforePath..];
-            let host = match self.endpoint.port() {
-                Some(port) => format!("{}:{port}", self.endpoint.host_str().unwrap_or_default()),
-                None => self.endpoint.host_str().unwrap_or_default().to_string(),
+            let path_and_query = &endpoint[url::Position::BeforePath..];
+            let host = match endpoint.port() {
+                Some(port) => format!("{}:{port}", endpoint.host_str().unwrap_or_default()),
+                None => endpoint.host_str().unwrap_or_default().to_string(),
             };
             let mut request = hyper::Request::post(path_and_query)
                 .header("host", host)
@@ -384,10 +398,9 @@ impl Worker {
     }
 
     /// One request read to its end; `Err(kind)` names what went wrong.
-    async fn send(&self, template: &Template) -> Result<(), String> {
-        let request = self
-            .client
-            .post(self.endpoint.clone())
+    async fn send(&self, client: &reqwest::Client, endpoint: &url::Url, template: &Template) -> Result<(), String> {
+        let request = client
+            .post(endpoint.clone())
             .headers(template.headers.clone())
             .body(template.body.clone());
         let exchange = async {
@@ -402,5 +415,36 @@ impl Worker {
         tokio::time::timeout(self.plan.timeout, exchange)
             .await
             .unwrap_or_else(|_| Err("timeout".into()))
+    }
+
+    /// One request through the target's own transport (InvokeAgentRuntime for a runtime).
+    async fn send_through(
+        &self,
+        transport: &dyn crate::wire::transport::Transport,
+        path: &str,
+        template: &Template,
+    ) -> Result<(), String> {
+        let request = crate::wire::transport::HttpRequest {
+            method: "POST".into(),
+            path: path.to_string(),
+            headers: template
+                .headers
+                .iter()
+                .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+                .collect(),
+            body: template.body.to_vec(),
+        };
+        let limits = crate::wire::transport::Limits {
+            timeout: self.plan.timeout,
+            max_body_bytes: 16 * 1024 * 1024,
+            close_grace: Duration::ZERO,
+            body_watch: None,
+        };
+        match transport.exchange(&request, limits, &mut |_| false).await {
+            Ok(response) => judge(response.status, &response.body),
+            Err(crate::wire::transport::WireError::Timeout(_)) => Err("timeout".into()),
+            Err(crate::wire::transport::WireError::Connect(_)) => Err("connect".into()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }

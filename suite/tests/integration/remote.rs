@@ -688,3 +688,50 @@ async fn boto3_sees_the_emulators_typed_errors() {
     gateway.shutdown().await;
     server.abort();
 }
+
+/// `bench --arn`: load through InvokeAgentRuntime (the SDK's pooled connections), here against
+/// the emulator. (The service allows 25 invocations a second per endpoint: above that, a bench
+/// of a real runtime measures throttling.)
+#[tokio::test(flavor = "multi_thread")]
+async fn bench_runs_through_invoke_agent_runtime() {
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let gateway = gateway(&upstream, sigv4()).await;
+    let args = [
+        "bench",
+        "--arn",
+        ARN,
+        "--endpoint-url",
+        &gateway.endpoint_url(),
+        "--requests",
+        "200",
+        "--concurrency",
+        "4",
+        "--quiet",
+        "--format",
+        "json",
+    ];
+    let out = run_cli(
+        args.iter().map(|s| s.to_string()).collect(),
+        vec![
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET.to_string()),
+        ],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["results"]["requests"], 200, "{stdout}");
+    assert_eq!(report["results"]["errors"], 0, "{stdout}");
+    assert!(
+        report["target"].as_str().unwrap().contains("AgentCore runtime"),
+        "{stdout}"
+    );
+    gateway.shutdown().await;
+    server.abort();
+}
