@@ -82,7 +82,7 @@ faults! {
     SseNoCacheHeaders = "sse-no-cache-headers", trips "sse.headers": "SSE responses lack Cache-Control and X-Accel-Buffering";
     NoKeepalive = "no-keepalive", trips "sse.keepalive": "no keep-alive comments during long requests";
     // latency
-    NagleStall = "nagle-stall", trips "latency.keep-alive": "Nagle's algorithm stays on: ~40 ms per request on a kept-alive connection";
+    NagleStall = "nagle-stall", trips "latency.keep-alive": "Nagle's algorithm stays on and SSE responses stream in pieces: ~40 ms per request on a kept-alive connection";
     SlowMcp = "slow-mcp", trips "latency.initialize latency.discover latency.tools-list latency.tools-call latency.new-session": "every MCP request waits 150 ms before answering";
     // http
     McpPathMoved = "mcp-path-moved", trips "http.endpoint-mcp": "MCP is served on /rpc; /mcp answers 404";

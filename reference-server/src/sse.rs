@@ -127,26 +127,40 @@ where
         stream: Some((tx.clone(), server.clone())),
         event_ids,
     };
+    if server.fault(Fault::SseInvalidUtf8) {
+        let _ = tx.send(Bytes::from_static(b": \xff\xfe not utf-8\n\n"));
+    }
+    if server.fault(Fault::SseBadRetry) {
+        let _ = tx.send(Bytes::from_static(b"retry: soon\n\n"));
+    }
+    if server.fault(Fault::SseNonJsonData) {
+        let _ = tx.send(Bytes::from_static(b"event: message\ndata: hello\n\n"));
+    }
+    if server.fault(Fault::SseServerRequest) {
+        emitter.send(&json!({ "jsonrpc": "2.0", "id": "server-1", "method": "ping" }));
+    }
+    if server.fault(Fault::SseDuplicateEventIds) {
+        emitter.notify("notifications/message", json!({ "level": "debug", "data": "started" }));
+    }
+    let mut work = Box::pin(work(emitter.clone()));
+    // Work that is done at once (most requests) is answered as one SSE body: the same events,
+    // without a task, a timer and chunked framing per response. Work that waits streams (and,
+    // under nagle-stall, everything: the stall shows on a response written in several pieces).
+    if !server.fault(Fault::SseLinger)
+        && !server.fault(Fault::NagleStall)
+        && let Some(outcome) = futures_util::FutureExt::now_or_never(&mut work)
+    {
+        finish(&server, &id, outcome, &tx, &emitter.event_ids);
+        drop((tx, emitter));
+        let mut body = Vec::new();
+        while let Ok(event) = rx.try_recv() {
+            body.extend_from_slice(&event);
+        }
+        return sse_response(&server, Body::from(body));
+    }
     let task_server = server.clone();
     tokio::spawn(async move {
         let server = task_server;
-        if server.fault(Fault::SseInvalidUtf8) {
-            let _ = tx.send(Bytes::from_static(b": \xff\xfe not utf-8\n\n"));
-        }
-        if server.fault(Fault::SseBadRetry) {
-            let _ = tx.send(Bytes::from_static(b"retry: soon\n\n"));
-        }
-        if server.fault(Fault::SseNonJsonData) {
-            let _ = tx.send(Bytes::from_static(b"event: message\ndata: hello\n\n"));
-        }
-        if server.fault(Fault::SseServerRequest) {
-            emitter.send(&json!({ "jsonrpc": "2.0", "id": "server-1", "method": "ping" }));
-        }
-        if server.fault(Fault::SseDuplicateEventIds) {
-            emitter.notify("notifications/message", json!({ "level": "debug", "data": "started" }));
-        }
-        let work = work(emitter.clone());
-        tokio::pin!(work);
         let period = server.config.keepalive;
         // Starting one period from now: awaiting an interval's immediate first tick costs a timer turn (~1 ms).
         let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -162,21 +176,37 @@ where
                 _ = tx.closed() => return,
             }
         };
-        let response = response_message(&server, &id, outcome);
-        let mut framed = event(&server, &response, &emitter.event_ids);
-        if server.fault(Fault::SseUnterminatedEvent) {
-            framed.truncate(framed.len() - 1);
-        }
-        let _ = tx.send(framed.clone());
-        if server.fault(Fault::SseDuplicateResponse) {
-            let _ = tx.send(framed);
-        }
+        finish(&server, &id, outcome, &tx, &emitter.event_ids);
         if server.fault(Fault::SseLinger) {
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     });
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|b| b.map(Ok::<_, Infallible>)));
-    let mut response = Response::new(Body::from_stream(stream));
+    sse_response(&server, Body::from_stream(stream))
+}
+
+/// Queues the response event (framed as the faults dictate) after whatever the work emitted.
+fn finish(
+    server: &Server,
+    id: &Value,
+    outcome: Result<Value, Value>,
+    tx: &mpsc::UnboundedSender<Bytes>,
+    event_ids: &EventIds,
+) {
+    let response = response_message(server, id, outcome);
+    let mut framed = event(server, &response, event_ids);
+    if server.fault(Fault::SseUnterminatedEvent) {
+        framed.truncate(framed.len() - 1);
+    }
+    let _ = tx.send(framed.clone());
+    if server.fault(Fault::SseDuplicateResponse) {
+        let _ = tx.send(framed);
+    }
+}
+
+/// An SSE response carrying `body`, with its headers.
+fn sse_response(server: &Server, body: Body) -> Response {
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
     if server.fault(Fault::WrongContentType) {
