@@ -124,6 +124,7 @@ faults! {
     UndeclaredPromptsServed = "undeclared-prompts-served", trips "capabilities.undeclared": "prompts are served but not declared";
     // image (the container artifact)
     IgnoreSigterm = "ignore-sigterm", trips "image.sigterm": "SIGTERM is ignored; only SIGINT or SIGKILL stop the server";
+    SlowStart = "slow-start", trips "latency.cold-start": "the binary waits 1 s before it listens (a cold-start regression; container targets only)";
     // modern (2026-07-28)
     DiscoverNoCacheHints = "discover-no-cache-hints", trips "modern.discover": "server/discover lacks ttlMs and cacheScope";
     MetaUnchecked = "meta-unchecked", trips "modern.meta-missing": "modern requests without `_meta` are served";

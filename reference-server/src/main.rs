@@ -72,6 +72,10 @@ async fn main() -> ExitCode {
         stateful: args.stateful,
         session_idle_timeout: Duration::from_secs(args.session_idle_timeout),
     };
+    if config.faults.has(Fault::SlowStart) {
+        // Start-up work (loading a model, warming a cache) that a release added.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let address = format!("{}:{}", args.host, args.port);
     let listener = match tokio::net::TcpListener::bind(&address).await {
         Ok(listener) => listener,

@@ -147,12 +147,23 @@ pub struct BenchArgs {
     /// How much worse than the baseline a metric may get.
     #[arg(long, default_value = "10%", requires = "baseline")]
     pub tolerance: String,
+    /// The requests sent in turn (comma-separated): tools/list, tools/call (default both).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "METHOD")]
+    pub mix: Vec<MixPart>,
     /// Format printed on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: BenchFormat,
     /// No progress line.
     #[arg(long)]
     pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum MixPart {
+    #[value(name = "tools/list")]
+    ToolsList,
+    #[value(name = "tools/call")]
+    ToolsCall,
 }
 
 /// `500`, `500/s`: a positive number of requests a second.
@@ -175,7 +186,7 @@ pub struct BenchRun {
 
 impl BenchRun {
     pub fn from_args(args: BenchArgs) -> Result<BenchRun, Error> {
-        use crate::bench::{BenchPlan, BenchReport, Load, report::parse_tolerance};
+        use crate::bench::{BenchPlan, BenchReport, Load, Mix, report::parse_tolerance};
         if args.duration.is_none() && args.requests.is_none() {
             return Err(Error::Usage(
                 "bench needs a bound: --duration (e.g. 10s) and/or --requests N".into(),
@@ -195,6 +206,17 @@ impl BenchRun {
                 concurrency: args.concurrency.unwrap_or(8),
             },
         };
+        let mix = if args.mix.is_empty() {
+            Mix::default()
+        } else {
+            Mix {
+                list: args.mix.contains(&MixPart::ToolsList),
+                call: args.mix.contains(&MixPart::ToolsCall),
+            }
+        };
+        if !mix.call && !args.target.call.is_empty() {
+            return Err(Error::Usage("--call needs tools/call in --mix".into()));
+        }
         let tolerance = parse_tolerance(&args.tolerance)?;
         let baseline = match &args.baseline {
             Some(path) => Some((BenchReport::load(path)?, tolerance)),
@@ -211,6 +233,7 @@ impl BenchRun {
                 timeout: args.target.timeout,
                 call_policy: args.target.call_policy,
                 calls: args.target.calls()?,
+                mix,
             },
             save: args.save,
             baseline,
@@ -358,6 +381,17 @@ pub struct CheckArgs {
     /// Longest silence allowed on a stream during a long request.
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub keepalive_max_gap: Duration,
+    /// Container targets: write the cold starts measured (see --cold-starts) as JSON, with a
+    /// chart beside it (.svg).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Container targets: compare the cold starts with a file `check --save` or `bench --save`
+    /// wrote; worse by more than --tolerance exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// How much slower than the baseline the cold-start p50 may get.
+    #[arg(long, default_value = "10%", requires = "baseline")]
+    pub tolerance: String,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -461,6 +495,10 @@ pub struct Plan {
     pub outputs: Vec<OutputFile>,
     /// Draw a progress bar on stderr when the run takes longer than a second.
     pub progress: bool,
+    /// Container targets: where to save the cold starts (`--save`).
+    pub save_cold_starts: Option<PathBuf>,
+    /// Container targets: the baseline's cold starts and the tolerance (0.10 = 10%).
+    pub cold_start_baseline: Option<(crate::coldstarts::ColdStarts, f64)>,
 }
 
 impl TargetArgs {
@@ -573,6 +611,17 @@ impl Plan {
         }
         crate::validate_patterns(&args.only)?;
         crate::validate_patterns(&args.skip)?;
+        if (args.save.is_some() || args.baseline.is_some()) && !matches!(target, Target::Container(_)) {
+            return Err(Error::Usage(
+                "--save and --baseline record cold starts: they need --image or --build (bench --save records load)"
+                    .into(),
+            ));
+        }
+        let tolerance = crate::bench::report::parse_tolerance(&args.tolerance)?;
+        let cold_start_baseline = match &args.baseline {
+            Some(path) => Some((crate::coldstarts::load_baseline(path)?, tolerance)),
+            None => None,
+        };
         Ok(Plan {
             target,
             options: RunOptions {
@@ -601,6 +650,8 @@ impl Plan {
             format: args.format,
             outputs,
             progress: !args.quiet,
+            save_cold_starts: args.save,
+            cold_start_baseline,
         })
     }
 }

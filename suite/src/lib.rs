@@ -19,6 +19,7 @@
 pub mod bench;
 pub mod checks;
 pub mod cli;
+pub mod coldstarts;
 mod error;
 pub mod expected;
 pub mod gateway;

@@ -76,11 +76,39 @@ fn check(plan: Plan) -> Result<ExitCode, Error> {
     }
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print(&report::render(&report, plan.format, color));
-    Ok(if report.passed() {
+    let cold_starts_regressed = gate_cold_starts(&plan, &report)?;
+    Ok(if report.passed() && !cold_starts_regressed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `check --save` / `--baseline` on a container target: writes the cold starts, and compares them
+/// with the baseline on stderr (stdout stays the report). True when one regressed.
+fn gate_cold_starts(plan: &Plan, report: &agentcore_mcp_suite::Report) -> Result<bool, Error> {
+    use agentcore_mcp_suite::bench::report::render_deltas;
+    use agentcore_mcp_suite::coldstarts::ColdStartFile;
+    if plan.save_cold_starts.is_none() && plan.cold_start_baseline.is_none() {
+        return Ok(false);
+    }
+    let Some(cold) = report.cold_starts.as_ref().filter(|c| c.starts > 0) else {
+        eprintln!("no cold start to save or compare: the container never answered MCP (see image.starts)");
+        return Ok(plan.cold_start_baseline.is_some());
+    };
+    if let Some(path) = &plan.save_cold_starts {
+        ColdStartFile::new(&report.target, cold.clone()).save(path)?;
+    }
+    let Some((baseline, tolerance)) = &plan.cold_start_baseline else {
+        return Ok(false);
+    };
+    let deltas = cold.compare(baseline, *tolerance);
+    eprint!("cold starts against the baseline:\n{}", render_deltas(&deltas));
+    let regressed: Vec<&str> = deltas.iter().filter(|d| d.regressed).map(|d| d.metric).collect();
+    if !regressed.is_empty() {
+        eprintln!("regressed against the baseline: {}", regressed.join(", "));
+    }
+    Ok(!regressed.is_empty())
 }
 
 /// Runs the emulator until Ctrl-C, then removes every container it started.
@@ -121,7 +149,7 @@ fn gateway(config: agentcore_mcp_suite::gateway::GatewayConfig) -> Result<ExitCo
 }
 
 fn bench(run: BenchRun) -> Result<ExitCode, Error> {
-    use agentcore_mcp_suite::bench::{self, chart, report};
+    use agentcore_mcp_suite::bench::{self, report};
     // One thread, like wrk's default: the load generator should leave the cores to the server
     // it measures (on loopback they share the machine).
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -155,9 +183,6 @@ fn bench(run: BenchRun) -> Result<ExitCode, Error> {
     };
     if let Some(path) = &run.save {
         result.save(path)?;
-        let chart_path = path.with_extension("svg");
-        std::fs::write(&chart_path, chart::svg(&result))
-            .map_err(|e| Error::Setup(format!("cannot write {}: {e}", chart_path.display())))?;
     }
     let deltas = run
         .baseline

@@ -66,7 +66,8 @@ pub async fn run_checks(
     observer(Event::Planned { jobs: jobs.len() });
     let mut results = Vec::with_capacity(jobs.len());
     for phase in [Phase::Together, Phase::Alone, Phase::Last, Phase::Final] {
-        let batch: Vec<_> = jobs.iter().filter(|j| j.check.phase == phase).collect();
+        let mut batch: Vec<_> = jobs.iter().filter(|j| j.check.phase == phase).collect();
+        batch.sort_by_key(|j| !checks::util::WATCHES_A_STREAM.contains(&j.check.id));
         if phase == Phase::Final && batch.iter().any(|j| j.skip.is_none()) {
             // The final phase judges how the target stops: stop it now, once.
             if let (Some(result), Some(container)) = (running.sigterm().await, &probe.facts.container) {
@@ -80,6 +81,12 @@ pub async fn run_checks(
             results.push(result);
         }
     }
+    let cold_starts = running
+        .facts
+        .container
+        .as_ref()
+        .filter(|c| c.ready.is_ok())
+        .map(crate::coldstarts::ColdStarts::of);
     running.stop().await;
 
     let order = |r: &CheckResult| (catalog.iter().position(|c| c.id == r.id), r.era);
@@ -119,6 +126,7 @@ pub async fn run_checks(
         duration_ms: started.elapsed(),
         summary: Summary::of(&results, stale),
         results,
+        cold_starts,
     })
 }
 

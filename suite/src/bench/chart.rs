@@ -1,8 +1,10 @@
-//! An SVG of the latency-percentile curve (the HDR histogram view: the x axis stretches toward
-//! the tail, 50% · 90% · 99% · 99.9% · 99.99%), written next to `--save`'s JSON. Plain SVG text:
-//! it opens in any browser and diffs in review.
+//! SVGs written next to `--save`'s JSON: the latency-percentile curve (the HDR histogram view:
+//! the x axis stretches toward the tail, 50% · 90% · 99% · 99.9% · 99.99%) and the cold-start
+//! distribution (one bar per start, fastest first). Plain SVG text: it opens in any browser and
+//! diffs in review.
 
 use super::report::BenchReport;
+use crate::coldstarts::ColdStarts;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 360.0;
@@ -44,19 +46,58 @@ pub fn svg(report: &BenchReport) -> String {
             bottom + 18.0
         ));
     }
-    for step in 0..=4 {
-        let ms = max_y * step as f64 / 4.0;
-        out.push_str(&format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{ms:.2} ms</text>\n",
-            MARGIN - 6.0,
-            y(ms) + 4.0
-        ));
-    }
+    y_labels(&mut out, max_y, 2, y);
     out.push_str(&format!(
         "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"{}\"/>\n</svg>\n",
         points.join(" ")
     ));
     out
+}
+
+/// One bar per container start (create → first MCP answer), fastest first, with the p50 marked.
+pub fn cold_starts_svg(target: &str, cold: &ColdStarts) -> String {
+    let max_y = cold.max_ms.max(0.001) * 1.1;
+    let bottom = HEIGHT - MARGIN;
+    let y = |ms: f64| bottom - ms / max_y * (HEIGHT - 2.0 * MARGIN);
+    let slot = (WIDTH - 2.0 * MARGIN) / cold.first_mcp_ms.len().max(1) as f64;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"{MARGIN}\" y=\"24\" font-size=\"14\">cold starts, create → first MCP answer: {} ({} starts, p50 {} ms)</text>\n\
+         <line x1=\"{MARGIN}\" y1=\"{bottom}\" x2=\"{}\" y2=\"{bottom}\" stroke=\"black\"/>\n",
+        escape(target),
+        cold.starts,
+        cold.p50_ms,
+        WIDTH - MARGIN
+    );
+    y_labels(&mut out, max_y, 0, y);
+    for (i, ms) in cold.first_mcp_ms.iter().enumerate() {
+        out.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#1f77b4\"><title>{ms} ms</title></rect>\n",
+            MARGIN + i as f64 * slot + slot * 0.1,
+            y(*ms),
+            slot * 0.8,
+            bottom - y(*ms)
+        ));
+    }
+    out.push_str(&format!(
+        "<line x1=\"{MARGIN}\" y1=\"{p50:.1}\" x2=\"{}\" y2=\"{p50:.1}\" stroke=\"#d62728\" stroke-dasharray=\"4 3\"/>\n</svg>\n",
+        WIDTH - MARGIN,
+        p50 = y(cold.p50_ms)
+    ));
+    out
+}
+
+/// Five labels up the y axis, from 0 to `max_y` milliseconds.
+fn y_labels(out: &mut String, max_y: f64, decimals: usize, y: impl Fn(f64) -> f64) {
+    for step in 0..=4 {
+        let ms = max_y * step as f64 / 4.0;
+        out.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{ms:.decimals$} ms</text>\n",
+            MARGIN - 6.0,
+            y(ms) + 4.0
+        ));
+    }
 }
 
 fn escape(text: &str) -> String {

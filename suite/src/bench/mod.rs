@@ -44,6 +44,21 @@ pub struct BenchPlan {
     pub timeout: Duration,
     pub call_policy: CallPolicy,
     pub calls: Vec<(String, Value)>,
+    /// Which requests make up the mix (`--mix`); both by default.
+    pub mix: Mix,
+}
+
+/// The parts of the request mix, sent in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mix {
+    pub list: bool,
+    pub call: bool,
+}
+
+impl Default for Mix {
+    fn default() -> Mix {
+        Mix { list: true, call: true }
+    }
 }
 
 /// One request of the mix, ready to send again and again (cheap to clone: shared bytes).
@@ -146,9 +161,10 @@ pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Resul
     Ok(report)
 }
 
-/// The requests to send: tools/list and a tools/call of the fastest tool the call policy allows
-/// that needs no arguments (or the `--call`ed ones), in the server's first spoken era. A stateful
-/// server's session is opened once and used by every request.
+/// The requests to send (`--mix` picks the parts): tools/list and a tools/call of the fastest tool
+/// the call policy allows that needs no arguments (or the `--call`ed ones), in the server's first
+/// spoken era; a server without tools gets ping (or server/discover). A stateful server's session
+/// is opened once and used by every request.
 async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Result<Vec<Template>, Error> {
     let options = Options {
         timeout: plan.timeout,
@@ -173,39 +189,63 @@ async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Resu
         probe: Arc::new(probe),
         era: Some(era),
     };
-    let wire = |e: crate::wire::transport::WireError| Error::Setup(format!("cannot list tools: {e}"));
     let mut mix = Vec::new();
-    if cx.declares("tools") {
-        mix.push(template(&cx, "tools/list", "tools/list", json!({}))?);
-        let callable = checks::util::callable(&cx).await.map_err(wire)?;
-        let explicit = !plan.calls.is_empty();
-        let mut fastest: Option<(Duration, String, Value)> = None;
-        for (tool, arguments) in callable
-            .calls
-            .iter()
-            .filter(|(t, _)| explicit || checks::util::is_argument_free(t))
-        {
-            let name = tool["name"].as_str().unwrap_or_default().to_string();
-            let params = json!({ "name": name, "arguments": arguments });
-            if explicit {
-                mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params)?);
-                continue;
-            }
-            let reply = cx.call("tools/call", params).await.map_err(wire)?;
-            let took = reply.http.timings.total;
-            if reply.result().is_some() && fastest.as_ref().is_none_or(|(best, _, _)| took < *best) {
-                fastest = Some((took, name, arguments.clone()));
-            }
+    if !cx.declares("tools") {
+        if plan.mix != Mix::default() {
+            return Err(Error::Setup(format!(
+                "{} declares no tools, so --mix has no tools/list or tools/call to send",
+                running.facts.label
+            )));
         }
-        if let Some((_, name, arguments)) = fastest {
-            let params = json!({ "name": name, "arguments": arguments });
-            mix.push(template(&cx, &format!("tools/call {name}"), "tools/call", params)?);
-        }
-    } else {
         let method = if era == Era::Legacy { "ping" } else { "server/discover" };
         mix.push(template(&cx, method, method, json!({}))?);
+        return Ok(mix);
+    }
+    if plan.mix.list {
+        mix.push(template(&cx, "tools/list", "tools/list", json!({}))?);
+    }
+    if plan.mix.call {
+        let calls = tool_calls(plan, &cx).await?;
+        if calls.is_empty() && !plan.mix.list {
+            return Err(Error::Setup(format!(
+                "--mix tools/call: no tool of {} can be called (none is argument-free and allowed by --call-policy; name one with --call)",
+                running.facts.label
+            )));
+        }
+        mix.extend(calls);
     }
     Ok(mix)
+}
+
+/// The `--call`ed tools, or else the fastest argument-free tool the call policy allows.
+async fn tool_calls(plan: &BenchPlan, cx: &Cx) -> Result<Vec<Template>, Error> {
+    let wire = |e: crate::wire::transport::WireError| Error::Setup(format!("cannot list tools: {e}"));
+    let callable = checks::util::callable(cx).await.map_err(wire)?;
+    let explicit = !plan.calls.is_empty();
+    let mut calls = Vec::new();
+    let mut fastest: Option<(Duration, String, Value)> = None;
+    for (tool, arguments) in callable
+        .calls
+        .iter()
+        .filter(|(t, _)| explicit || checks::util::is_argument_free(t))
+    {
+        let name = tool["name"].as_str().unwrap_or_default().to_string();
+        let params = json!({ "name": name, "arguments": arguments });
+        if explicit {
+            calls.push(template(cx, &format!("tools/call {name}"), "tools/call", params)?);
+            continue;
+        }
+        let reply = cx.call("tools/call", params).await.map_err(wire)?;
+        let took = reply.http.timings.total;
+        if reply.result().is_some() && fastest.as_ref().is_none_or(|(best, _, _)| took < *best) {
+            fastest = Some((took, name, arguments.clone()));
+        }
+    }
+    if let Some((_, name, arguments)) = fastest {
+        let params = json!({ "name": name, "arguments": arguments });
+        calls.push(template(cx, &format!("tools/call {name}"), "tools/call", params)?);
+    }
+    Ok(calls)
 }
 
 fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Result<Template, Error> {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{BenchPlan, Load, Template};
 use crate::Error;
+pub use crate::coldstarts::ColdStarts;
 
 /// What the file says it is; a JSON file without it is not a bench result.
 pub const SCHEMA: &str = "agentcore-mcp-suite/bench";
@@ -31,6 +32,16 @@ pub struct Machine {
     pub os: String,
     pub arch: String,
     pub cores: usize,
+}
+
+impl Machine {
+    pub fn this() -> Machine {
+        Machine {
+            os: std::env::consts::OS.into(),
+            arch: std::env::consts::ARCH.into(),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -60,34 +71,6 @@ pub struct Results {
     /// Container targets: create → first MCP answer of each start (`--cold-starts N` adds starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold_starts: Option<ColdStarts>,
-}
-
-/// The cold-start distribution of a container target, in milliseconds.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ColdStarts {
-    pub starts: usize,
-    pub first_mcp_ms: Vec<f64>,
-    pub p50_ms: f64,
-    pub max_ms: f64,
-}
-
-impl ColdStarts {
-    pub fn of(container: &crate::target::container::ContainerFacts) -> ColdStarts {
-        let mut samples: Vec<std::time::Duration> = container
-            .cold_starts
-            .iter()
-            .chain(std::iter::once(&container.start))
-            .filter_map(|s| s.mcp)
-            .collect();
-        samples.sort();
-        let ms = |d: std::time::Duration| (d.as_secs_f64() * 10_000.0).round() / 10.0;
-        ColdStarts {
-            starts: samples.len(),
-            first_mcp_ms: samples.iter().map(|d| ms(*d)).collect(),
-            p50_ms: ms(crate::stats::percentile(&samples, 0.5)),
-            max_ms: samples.last().map_or(0.0, |d| ms(*d)),
-        }
-    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -128,11 +111,7 @@ impl BenchReport {
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").into(),
             target: target.into(),
-            machine: Machine {
-                os: std::env::consts::OS.into(),
-                arch: std::env::consts::ARCH.into(),
-                cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            },
+            machine: Machine::this(),
             settings: Settings {
                 loop_kind: loop_kind.into(),
                 concurrency,
@@ -161,31 +140,57 @@ impl BenchReport {
         }
     }
 
+    /// Writes the JSON and, beside it, the latency chart (.svg) and, for a container target, the
+    /// cold-start chart (.cold-starts.svg).
     pub fn save(&self, path: &Path) -> Result<(), Error> {
         let text = serde_json::to_string_pretty(self).expect("a bench report serializes");
-        std::fs::write(path, text + "\n").map_err(|e| Error::Setup(format!("cannot write {}: {e}", path.display())))
+        write(path, &(text + "\n"))?;
+        write(&path.with_extension("svg"), &super::chart::svg(self))?;
+        match &self.results.cold_starts {
+            Some(cold) => write(
+                &path.with_extension("cold-starts.svg"),
+                &super::chart::cold_starts_svg(&self.target, cold),
+            ),
+            None => Ok(()),
+        }
     }
 
     /// Reads a saved report, refusing files that are not one or have another schema version.
     pub fn load(path: &Path) -> Result<BenchReport, Error> {
-        let shown = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--baseline {shown}: {e}")))?;
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| Error::Usage(format!("--baseline {shown}: not JSON ({e})")))?;
+        let value = read_json(path)?;
         if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
             return Err(Error::Usage(format!(
-                "--baseline {shown}: not a file `bench --save` wrote (no \"schema\": \"{SCHEMA}\")"
+                "--baseline {}: not a file `bench --save` wrote (no \"schema\": \"{SCHEMA}\")",
+                path.display()
             )));
         }
-        let version = value.get("schema_version").and_then(|v| v.as_u64());
-        if version != Some(u64::from(SCHEMA_VERSION)) {
-            return Err(Error::Usage(format!(
-                "--baseline {shown}: schema version {}, this suite reads {SCHEMA_VERSION}; save a new baseline",
-                version.map_or("missing".to_string(), |v| v.to_string())
-            )));
-        }
-        serde_json::from_value(value).map_err(|e| Error::Usage(format!("--baseline {shown}: {e}")))
+        require_version(&value, SCHEMA_VERSION, path)?;
+        serde_json::from_value(value).map_err(|e| Error::Usage(format!("--baseline {}: {e}", path.display())))
     }
+}
+
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), Error> {
+    std::fs::write(path, text).map_err(|e| Error::Setup(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A baseline file's JSON; unreadable or not JSON is a usage error.
+pub(crate) fn read_json(path: &Path) -> Result<serde_json::Value, Error> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--baseline {shown}: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| Error::Usage(format!("--baseline {shown}: not JSON ({e})")))
+}
+
+/// Refuses a baseline written with another schema version than the one this suite reads.
+pub(crate) fn require_version(value: &serde_json::Value, wanted: u32, path: &Path) -> Result<(), Error> {
+    let version = value.get("schema_version").and_then(|v| v.as_u64());
+    if version == Some(u64::from(wanted)) {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "--baseline {}: schema version {}, this suite reads {wanted}; save a new baseline",
+        path.display(),
+        version.map_or("missing".to_string(), |v| v.to_string())
+    )))
 }
 
 /// One metric against the baseline.
@@ -212,31 +217,52 @@ pub fn compare(now: &BenchReport, baseline: &BenchReport, tolerance: f64) -> Vec
         ("p99.9 (ms)", a.latency_ms.p999, b.latency_ms.p999, true),
         ("error rate", error_rate(a), error_rate(b), true),
     ];
-    let cold = match (&a.cold_starts, &b.cold_starts) {
-        (Some(a), Some(b)) => vec![("cold start p50 (ms)", a.p50_ms, b.p50_ms, true)],
+    let cold = match (&b.cold_starts, &a.cold_starts) {
+        (Some(now), Some(baseline)) => now.compare(baseline, tolerance),
         _ => Vec::new(),
     };
     metrics
         .into_iter()
+        .map(|(metric, baseline, now, lower_is_better)| Delta::new(metric, baseline, now, lower_is_better, tolerance))
         .chain(cold)
-        .map(|(metric, baseline, now, lower_is_better)| {
-            let change = if baseline > 0.0 {
-                (now - baseline) / baseline
-            } else if now > 0.0 {
-                1.0
-            } else {
-                0.0
-            };
-            let worse_by = if lower_is_better { change } else { -change };
-            Delta {
-                metric,
-                baseline,
-                now,
-                worse_by,
-                regressed: worse_by > tolerance,
-            }
-        })
         .collect()
+}
+
+impl Delta {
+    /// `now` against `baseline`; worse by more than `tolerance` (0.10 = 10%) regressed.
+    pub fn new(metric: &'static str, baseline: f64, now: f64, lower_is_better: bool, tolerance: f64) -> Delta {
+        let change = if baseline > 0.0 {
+            (now - baseline) / baseline
+        } else if now > 0.0 {
+            1.0
+        } else {
+            0.0
+        };
+        let worse_by = if lower_is_better { change } else { -change };
+        Delta {
+            metric,
+            baseline,
+            now,
+            worse_by,
+            regressed: worse_by > tolerance,
+        }
+    }
+}
+
+/// The per-metric table of a baseline comparison, as text.
+pub fn render_deltas(deltas: &[Delta]) -> String {
+    let mut out = format!("  {:<20} {:>12} {:>12} {:>9}\n", "metric", "baseline", "now", "change");
+    for d in deltas {
+        out.push_str(&format!(
+            "  {:<20} {:>12.3} {:>12.3} {:>+8.1}%{}\n",
+            d.metric,
+            d.baseline,
+            d.now,
+            d.worse_by * 100.0,
+            if d.regressed { "  REGRESSED" } else { "" }
+        ));
+    }
+    out
 }
 
 /// `10%` or `0.1` → 0.10.
@@ -288,20 +314,8 @@ pub fn render_human(report: &BenchReport, deltas: Option<&[Delta]>) -> String {
         ));
     }
     if let Some(deltas) = deltas {
-        out.push_str(&format!(
-            "\n  {:<20} {:>12} {:>12} {:>9}\n",
-            "metric", "baseline", "now", "change"
-        ));
-        for d in deltas {
-            out.push_str(&format!(
-                "  {:<20} {:>12.3} {:>12.3} {:>+8.1}%{}\n",
-                d.metric,
-                d.baseline,
-                d.now,
-                d.worse_by * 100.0,
-                if d.regressed { "  REGRESSED" } else { "" }
-            ));
-        }
+        out.push('\n');
+        out.push_str(&render_deltas(deltas));
     }
     out
 }

@@ -223,6 +223,10 @@ pub(crate) mod util {
     /// immediate message, and no longer than the verdict needs.
     pub const STREAM_WATCH: std::time::Duration = std::time::Duration::from_millis(250);
 
+    /// Checks that watch a stream for [`STREAM_WATCH`]: the runner starts them first, so their
+    /// wait overlaps the other checks instead of ending the run late.
+    pub const WATCHES_A_STREAM: &[&str] = &["http.get", "modern.get-delete-405"];
+
     /// "HTTP 200 text/event-stream" style summary.
     pub fn status_line(reply: &Reply) -> String {
         format!(

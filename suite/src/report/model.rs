@@ -24,6 +24,9 @@ pub struct Report {
     pub duration_ms: Duration,
     pub results: Vec<CheckResult>,
     pub summary: Summary,
+    /// Container targets: the cold-start distribution (`--cold-starts N` adds starts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cold_starts: Option<crate::coldstarts::ColdStarts>,
 }
 
 #[derive(Clone, Debug, Serialize)]

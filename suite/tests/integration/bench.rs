@@ -129,6 +129,11 @@ fn bad_input_is_one_line_and_exit_2() {
             "not a percentage",
         ),
         (&["--requests", "0"][..], "above zero"),
+        (
+            &["--requests", "10", "--mix", "tools/list", "--call", "test_simple_text"][..],
+            "--call needs tools/call",
+        ),
+        (&["--requests", "10", "--mix", "resources/read"][..], "resources/read"),
     ] {
         let out = suite(args);
         let stderr = text(&out.stderr);
@@ -136,6 +141,42 @@ fn bad_input_is_one_line_and_exit_2() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     }
+    // check's cold-start gate reads the same files, and only container targets have cold starts.
+    for (args, says) in [
+        (&["--save", "cold.json"][..], "need --image or --build"),
+        (
+            &["--url", "http://127.0.0.1:9/mcp", "--baseline", old_path][..],
+            "need --image or --build",
+        ),
+        (
+            &["--image", "any:tag", "--baseline", foreign_path][..],
+            "not a file `check --save`",
+        ),
+        (&["--image", "any:tag", "--baseline", old_path][..], "schema version 0"),
+    ] {
+        let out = Command::new(BIN).arg("check").args(args).output().unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "check {args:?}: {stderr}");
+        assert!(stderr.contains(says), "check {args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "check {args:?}: {stderr}");
+    }
     let _ = std::fs::remove_file(&foreign);
     let _ = std::fs::remove_file(&old);
+}
+
+/// `--mix tools/call`: only the call, as a load generator like wrk sends one request.
+#[test]
+fn the_mix_can_be_one_method() {
+    let out = suite(&["--requests", "50", "--mix", "tools/call", "--quiet", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mix: Vec<&str> = report["settings"]["mix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(mix.len(), 1, "{mix:?}");
+    assert!(mix[0].starts_with("tools/call "), "{mix:?}");
+    assert_eq!(report["results"]["errors"], 0);
 }

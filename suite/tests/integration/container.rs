@@ -360,11 +360,81 @@ async fn bench_saves_and_gates_cold_starts() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("cold start p50 (ms)"), "{stdout}");
+    let chart = std::fs::read_to_string(saved.with_extension("cold-starts.svg")).unwrap();
+    assert_eq!(chart.matches("<rect x=").count(), 3, "one bar per start: {chart}");
     let _ = std::fs::remove_file(&saved);
     let _ = std::fs::remove_file(saved.with_extension("svg"));
+    let _ = std::fs::remove_file(saved.with_extension("cold-starts.svg"));
     // The bench processes are gone: a container of theirs would be a leftover to sweep.
     let leftovers = container::sweep_leftovers(&docker).await.unwrap();
     assert_eq!(leftovers, 0, "bench left containers behind");
+}
+
+/// `check --image --cold-starts N --save`: the cold-start distribution as JSON with a chart; an
+/// image that starts slower (the `slow-start` fault: 1 s before it listens) regresses against it.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_saves_and_gates_cold_starts() {
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let saved = std::env::temp_dir().join(format!("agentcore-suite-check-cold-{}.json", std::process::id()));
+    let path = saved.to_str().unwrap().to_string();
+    let check_cli = |extra: &[&str]| {
+        let mut args = vec!["check", "--image", AMD64, "--only", "latency.cold-start", "--quiet"];
+        args.extend_from_slice(extra);
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_agentcore-mcp-suite"))
+                .args(&args)
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap()
+        })
+    };
+    let out = check_cli(&["--cold-starts", "2", "--save", &path]).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(file["schema"], "agentcore-mcp-suite/cold-starts");
+    let cold = &file["cold_starts"];
+    assert_eq!(cold["starts"], 3, "two extra starts and the one under test: {cold}");
+    let baseline_p50 = cold["p50_ms"].as_f64().unwrap();
+    assert!(baseline_p50 > 0.0, "{cold}");
+    let chart = std::fs::read_to_string(saved.with_extension("svg")).unwrap();
+    assert_eq!(chart.matches("<rect x=").count(), 3, "one bar per start: {chart}");
+
+    let slow = check_cli(&[
+        "--image-arg=--fault=slow-start",
+        "--cold-start-budget",
+        "1s",
+        "--baseline",
+        &path,
+        "--tolerance",
+        "50%",
+        "--format",
+        "json",
+    ])
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&slow.stderr);
+    assert_eq!(slow.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cold start p50 (ms)") && stderr.contains("REGRESSED"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&slow.stdout).unwrap();
+    assert_eq!(report["results"][0]["id"], "latency.cold-start");
+    assert_eq!(report["results"][0]["verdict"], "warn", "over the 1 s budget: {report}");
+    assert!(report["cold_starts"]["p50_ms"].as_f64().unwrap() > baseline_p50 + 900.0);
+
+    let same = check_cli(&["--baseline", &path, "--tolerance", "1000%"]).await.unwrap();
+    let stderr = String::from_utf8_lossy(&same.stderr);
+    assert_eq!(same.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("cold start p50 (ms)") && !stderr.contains("REGRESSED"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(&saved);
+    let _ = std::fs::remove_file(saved.with_extension("svg"));
+    let leftovers = container::sweep_leftovers(&docker).await.unwrap();
+    assert_eq!(leftovers, 0, "check left containers behind");
 }
 
 /// The emulator with --image: every runtime session gets a container of its own (a microVM);
