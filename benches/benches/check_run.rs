@@ -43,12 +43,7 @@ fn round_trips(c: &mut Criterion) {
         close_grace: Duration::from_millis(100),
         body_watch: None,
     };
-    let ping = HttpRequest {
-        method: "GET".into(),
-        path: "/ping".into(),
-        headers: vec![],
-        body: vec![],
-    };
+    let ping = HttpRequest::new("GET", "/ping");
     let post = |version: &str, body: &str, extra: &[(&str, &str)]| {
         let mut headers = vec![
             ("content-type".to_string(), "application/json".to_string()),

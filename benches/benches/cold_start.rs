@@ -100,7 +100,7 @@ fn cold_start(c: &mut Criterion) {
 
 /// `docker run` → first MCP answer, as the suite's container target measures it.
 fn container_cold_start(c: &mut Criterion) {
-    use agentcore_mcp_suite::target::container::{ContainerSpec, ImageSource};
+    use agentcore_mcp_suite::targets::container::{ContainerSpec, ImageSource};
     let image = std::env::var("AGENTCORE_REFERENCE_IMAGE").unwrap_or_else(|_| "agentcore-mcp-reference:amd64".into());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let spec = ContainerSpec {

@@ -45,7 +45,7 @@ faults! {
     // health
     NoPing = "no-ping", trips "ping.reachable": "GET /ping answers 404";
     PingText = "ping-text", trips "ping.json": "GET /ping answers text/plain `OK`";
-    PingLowercaseStatus = "ping-lowercase-status", trips "ping.status": "status is `healthy` (the seed's spelling)";
+    PingLowercaseStatus = "ping-lowercase-status", trips "ping.status": "status is `healthy` (the lowercase spelling of an AWS guide example)";
     PingFutureTimestamp = "ping-future-timestamp", trips "ping.time-of-last-update": "time_of_last_update is an hour ahead";
     PingNeverBusy = "ping-never-busy", trips "ping.busy": "/ping stays `Healthy` while the slow tool runs";
     SlowPing = "slow-ping", trips "latency.ping": "GET /ping waits 300 ms before answering";
@@ -91,7 +91,7 @@ faults! {
     WrongContentType = "wrong-content-type", trips "http.response-content-type": "responses are labelled text/plain";
     Get200Json = "get-200-json", trips "http.get": "GET /mcp answers 200 application/json";
     ProtocolVersionUnchecked = "protocol-version-unchecked", trips "http.protocol-version-invalid": "any MCP-Protocol-Version is served";
-    RejectSeedVersion = "reject-seed-version", trips "remote.seed-protocol-version": "400 for MCP-Protocol-Version 2024-11-05, the version AgentCore's guides tell clients to send";
+    RejectGuideVersion = "reject-guide-version", trips "remote.guide-protocol-version": "400 for MCP-Protocol-Version 2024-11-05, the version AgentCore's guides tell clients to send";
     RequireProtocolVersion = "require-protocol-version", trips "http.protocol-version-missing": "400 when MCP-Protocol-Version is missing";
     OriginUnchecked = "origin-unchecked", trips "http.origin-invalid": "any Origin is served";
     MalformedJsonServed = "malformed-json-served", trips "http.malformed-json": "invalid JSON is answered like a ping, 200 `{}`";
@@ -163,10 +163,18 @@ impl Fault {
     }
 
     /// The fault named `name` on the command line.
+    /// The fault `--fault NAME` names; renamed faults keep their old name for a release.
     pub fn from_name(name: &str) -> Option<Fault> {
+        let name = RENAMED
+            .iter()
+            .find(|(old, _)| *old == name)
+            .map_or(name, |(_, new)| *new);
         FAULTS.iter().copied().find(|f| f.name() == name)
     }
 }
+
+/// Old fault names and the names that replaced them.
+const RENAMED: &[(&str, &str)] = &[("reject-seed-version", "reject-guide-version")];
 
 /// The set of faults a server runs with.
 #[derive(Clone, Debug, Default)]

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::Fault;
+use crate::reply::json_response;
 use crate::reply::{Answer, PROTOCOL_VERSION, Refusal, code, header};
-use crate::sse::json_response;
 use crate::{MODERN_VERSIONS, Server, legacy, modern};
 
 pub(crate) async fn mcp_endpoint(

@@ -9,11 +9,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
 
 use crate::Fault;
+use crate::reply::json_response;
 use crate::reply::{
     Answer, PROTOCOL_VERSION, RUNTIME_SESSION_ID, Refusal, SESSION_ID, accepted, accepts, code, header, negotiate,
     not_acceptable, rpc_error,
 };
-use crate::sse::{json_response, respond, response_message};
+use crate::sse::{respond, response_message};
 use crate::tools::{self, Call, Era};
 use crate::{LEGACY_VERSIONS, SERVER_NAME, SERVER_VERSION, Server};
 
@@ -34,7 +35,7 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
         Some(v) if LEGACY_VERSIONS.contains(&v) => v,
         // AgentCore's guides tell clients to send 2024-11-05 (which predates the header): it
         // gets the oldest rules this server speaks, as if the header were absent.
-        Some(SEED_VERSION) if !server.fault(Fault::RejectSeedVersion) => ASSUMED_VERSION,
+        Some(SEED_VERSION) if !server.fault(Fault::RejectGuideVersion) => ASSUMED_VERSION,
         Some(_) if server.fault(Fault::ProtocolVersionUnchecked) => LATEST_VERSION,
         Some(v) => {
             return Err(Refusal::bad_request(format!(

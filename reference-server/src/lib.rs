@@ -120,3 +120,31 @@ pub fn without_nagle(
         }
     })
 }
+
+/// The import graph reader the suite's layer test uses, shared rather than written twice.
+#[cfg(test)]
+#[path = "../../suite/src/layers.rs"]
+mod layers;
+
+#[cfg(test)]
+mod layer_order {
+    /// Leaves first: a module may use only modules of a lower layer (and the crate root, which
+    /// holds `Server` and `Config`).
+    const LAYERS: &[(&str, u8)] = &[
+        ("layers", 0),
+        ("faults", 0),
+        ("reply", 1),
+        ("ping", 1),
+        ("session", 2),
+        ("sse", 3),
+        ("tools", 4),
+        ("legacy", 5),
+        ("modern", 5),
+        ("http", 6),
+    ];
+
+    #[test]
+    fn imports_follow_the_layers_and_make_no_cycle() {
+        super::layers::assert_layers(env!("CARGO_MANIFEST_DIR"), LAYERS);
+    }
+}

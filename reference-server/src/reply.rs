@@ -2,11 +2,11 @@
 //! error type handlers return with `?`, 202 for notifications, and Accept negotiation. A leaf:
 //! it knows the server's faults, not the handlers.
 
+use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::sse::json_response;
 use crate::{Fault, Server};
 
 pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
@@ -137,7 +137,7 @@ pub(crate) fn not_acceptable(server: &Server, id: &Value, sends: &str) -> Refusa
 
 /// Whether to answer a request as SSE (else JSON), or the 406 to send instead.
 pub(crate) fn negotiate(server: &Server, headers: &HeaderMap, id: &Value) -> Result<bool, Refusal> {
-    let sends = crate::sse::response_type(server);
+    let sends = response_type(server);
     let as_sse = sends == "text/event-stream";
     if as_sse && server.fault(Fault::JsonToSseOnlyAccept) && header(headers, "accept") == Some("text/event-stream") {
         return Ok(false);
@@ -150,4 +150,26 @@ pub(crate) fn negotiate(server: &Server, headers: &HeaderMap, id: &Value) -> Res
     } else {
         Err(not_acceptable(server, id, sends))
     }
+}
+
+/// The content type a request's response will have.
+pub(crate) fn response_type(server: &Server) -> &'static str {
+    if server.config.json_response {
+        "application/json"
+    } else {
+        "text/event-stream"
+    }
+}
+
+pub(crate) fn json_response(server: &Server, status: StatusCode, body: &Value) -> Response {
+    let content_type = if server.fault(Fault::WrongContentType) {
+        "text/plain"
+    } else {
+        "application/json"
+    };
+    Response::builder()
+        .status(status)
+        .header(axum::http::header::CONTENT_TYPE, content_type)
+        .body(Body::from(body.to_string()))
+        .expect("static headers are valid")
 }

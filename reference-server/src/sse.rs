@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::Fault;
 use crate::Server;
+use crate::reply::json_response;
 use crate::session::EventIds;
 
 /// Sends notifications for the request being served; a no-op in JSON mode (no stream to carry them).
@@ -78,28 +79,6 @@ pub(crate) fn response_message(server: &Server, id: &Value, outcome: Result<Valu
         Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
         Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error }),
     }
-}
-
-/// The content type a request's response will have.
-pub(crate) fn response_type(server: &Server) -> &'static str {
-    if server.config.json_response {
-        "application/json"
-    } else {
-        "text/event-stream"
-    }
-}
-
-pub(crate) fn json_response(server: &Server, status: StatusCode, body: &Value) -> Response {
-    let content_type = if server.fault(Fault::WrongContentType) {
-        "text/plain"
-    } else {
-        "application/json"
-    };
-    Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, content_type)
-        .body(Body::from(body.to_string()))
-        .expect("static headers are valid")
 }
 
 /// Runs `work` for the request `id` and streams its response (SSE, numbered by `event_ids` in a

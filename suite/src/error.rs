@@ -1,9 +1,13 @@
-//! The one error type that stops a run before or instead of a report. It owns the exit code, so
-//! `main` maps errors in one place (cargo-nextest's `ExpectedError::process_exit_code`).
+//! The one error type of the suite. It owns every exit code but success, so `main` maps outcomes
+//! in one place (cargo-nextest's `ExpectedError::process_exit_code`).
 
-/// Errors that end a run without a report.
+/// Why a command did not succeed.
 #[derive(Debug)]
 pub enum Error {
+    /// The command ran and its verdict is no: a check failed or errored, an expected-failures
+    /// entry is stale, or a measurement regressed against its baseline. The report is already
+    /// out; the message (maybe empty) says what tripped the gate.
+    Failed(String),
     /// A bad flag, file or value.
     Usage(String),
     /// The target could not be started or reached.
@@ -13,10 +17,11 @@ pub enum Error {
 }
 
 impl Error {
-    /// 2 for usage and setup errors (one line on stderr says what to do), 130 for Ctrl-C.
-    /// A failed check is not an error: it is a report with exit code 1.
+    /// 1 when the verdict is no, 2 for usage and setup errors (one line on stderr says what to
+    /// do), 130 for Ctrl-C.
     pub fn exit_code(&self) -> u8 {
         match self {
+            Error::Failed(_) => 1,
             Error::Usage(_) | Error::Setup(_) => 2,
             Error::Interrupted(_) => 130,
         }
@@ -26,7 +31,9 @@ impl Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Usage(message) | Error::Setup(message) | Error::Interrupted(message) => f.write_str(message),
+            Error::Failed(message) | Error::Usage(message) | Error::Setup(message) | Error::Interrupted(message) => {
+                f.write_str(message)
+            }
         }
     }
 }

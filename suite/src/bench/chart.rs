@@ -3,8 +3,8 @@
 //! distribution (one bar per start, fastest first). Plain SVG text: it opens in any browser and
 //! diffs in review.
 
-use super::report::BenchReport;
-use crate::coldstarts::ColdStarts;
+use super::results::BenchReport;
+use crate::probe::ColdStarts;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 360.0;

@@ -2,10 +2,13 @@
 //! use them), a closed loop (`--concurrency N`) or an open loop (`--rate R/s`, latency measured
 //! from each request's scheduled start, so a stalled server cannot hide its queue: coordinated
 //! omission corrected), always bounded by `--duration` and/or `--requests`. Latencies go into HDR
-//! histograms; `report.rs` saves them and gates on a baseline, `chart.rs` draws them.
+//! histograms; `results.rs` is what a run measured (saved, loaded, compared with a baseline),
+//! `render.rs` prints it, `chart.rs` draws it, `coldstarts.rs` keeps a container's cold starts.
 
 pub mod chart;
-pub mod report;
+pub mod coldstarts;
+pub mod render;
+pub mod results;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,11 +18,14 @@ use std::time::{Duration, Instant};
 use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
-use crate::probe::{CallPolicy, Cx, Era, Options, Probe};
-use crate::target::Target;
-use crate::wire::tls::TlsOptions;
-use crate::{Error, checks};
-pub use report::BenchReport;
+use crate::baseline::write;
+use crate::checks;
+use crate::error::Error;
+use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
+use crate::targets::Target;
+use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
+use crate::wire::transport::{Transport, WireError};
+pub use results::BenchReport;
 
 /// How load is offered.
 #[derive(Clone, Copy, Debug)]
@@ -32,9 +38,9 @@ pub enum Load {
 
 /// A validated `bench` invocation.
 #[derive(Clone, Debug)]
-pub struct BenchPlan {
+pub struct BenchSpec {
     pub target: Target,
-    pub tls: TlsOptions,
+    pub tls: TlsTrust,
     pub load: Load,
     /// Stop after this long (`--duration`) ...
     pub duration: Option<Duration>,
@@ -90,17 +96,32 @@ struct Tally {
     errors: BTreeMap<String, u64>,
 }
 
+/// Writes the JSON and, beside it, the latency chart (.svg) and, for a container target, the
+/// cold-start chart (.cold-starts.svg).
+pub fn save(report: &BenchReport, path: &std::path::Path) -> Result<(), Error> {
+    let text = serde_json::to_string_pretty(report).expect("a bench report serializes");
+    write(path, &(text + "\n"))?;
+    write(&path.with_extension("svg"), &chart::svg(report))?;
+    match &report.results.cold_starts {
+        Some(cold) => write(
+            &path.with_extension("cold-starts.svg"),
+            &chart::cold_starts_svg(&report.target, cold),
+        ),
+        None => Ok(()),
+    }
+}
+
 /// Histograms in microseconds from 1 µs to 10 min, 3 significant digits.
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 600_000_000, 3).expect("static histogram bounds are valid")
 }
 
 /// Runs the plan and returns what it measured; `tick` is called about once a second.
-pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Result<BenchReport, Error> {
+pub async fn run(plan: &BenchSpec, tick: &(dyn Fn(Tick) + Send + Sync)) -> Result<BenchReport, Error> {
     let running = plan.target.start(plan.timeout, &plan.tls).await?;
     let mix = request_mix(plan, &running).await?;
     let route = match running.facts.endpoint.clone() {
-        Some(endpoint) if endpoint.scheme() == "http" && !crate::target::proxied(&endpoint) => Route::Plain(endpoint),
+        Some(endpoint) if endpoint.scheme() == "http" && !proxied(&endpoint) => Route::Plain(endpoint),
         Some(endpoint) => Route::Pooled(client(plan, &endpoint)?, endpoint),
         None => Route::Transport(running.transport.clone(), running.facts.mcp_path.clone()),
     };
@@ -154,7 +175,7 @@ pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Resul
     };
     let elapsed = shared.started.elapsed();
     let label = running.facts.label.clone();
-    let cold_starts = running.facts.container.as_ref().map(report::ColdStarts::of);
+    let cold_starts = running.facts.container.as_ref().map(ColdStarts::of);
     running.stop().await;
     let mut report = BenchReport::new(plan, &label, &mix, &latency, errors, elapsed);
     report.results.cold_starts = cold_starts;
@@ -165,30 +186,28 @@ pub async fn run(plan: &BenchPlan, tick: &(dyn Fn(Tick) + Send + Sync)) -> Resul
 /// the call policy allows that needs no arguments (or the `--call`ed ones), in the server's first
 /// spoken era; a server without tools gets ping (or server/discover). A stateful server's session
 /// is opened once and used by every request.
-async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Result<Vec<Template>, Error> {
-    let options = Options {
+async fn request_mix(plan: &BenchSpec, running: &crate::targets::Running) -> Result<Vec<Template>, Error> {
+    let options = ProbeSettings {
         timeout: plan.timeout,
         headers: plan.headers.clone(),
         call_policy: plan.call_policy,
         calls: plan.calls.clone(),
-        ..Options::default()
+        ..ProbeSettings::default()
     };
     let mut probe = Probe::new(running.transport.clone(), running.facts.clone(), options);
-    probe.discovery = crate::runner::discover(&probe).await?;
-    let era = match (&probe.discovery.legacy, &probe.discovery.modern) {
+    probe.discover().await?;
+    let discovery = probe.discovery();
+    let era = match (&discovery.legacy, &discovery.modern) {
         (Some(_), _) => Era::Legacy,
         (None, Some(_)) => Era::Modern,
         (None, None) => {
             return Err(Error::Setup(format!(
                 "{} speaks no MCP era the suite knows: {}",
-                running.facts.label, probe.discovery.legacy_absent
+                running.facts.label, discovery.legacy_absent
             )));
         }
     };
-    let cx = Cx {
-        probe: Arc::new(probe),
-        era: Some(era),
-    };
+    let cx = Cx::new(Arc::new(probe), Some(era));
     let mut mix = Vec::new();
     if !cx.declares("tools") {
         if plan.mix != Mix::default() {
@@ -218,8 +237,8 @@ async fn request_mix(plan: &BenchPlan, running: &crate::target::Running) -> Resu
 }
 
 /// The `--call`ed tools, or else the fastest argument-free tool the call policy allows.
-async fn tool_calls(plan: &BenchPlan, cx: &Cx) -> Result<Vec<Template>, Error> {
-    let wire = |e: crate::wire::transport::WireError| Error::Setup(format!("cannot list tools: {e}"));
+async fn tool_calls(plan: &BenchSpec, cx: &Cx) -> Result<Vec<Template>, Error> {
+    let wire = |e: WireError| Error::Setup(format!("cannot list tools: {e}"));
     let callable = checks::util::callable(cx).await.map_err(wire)?;
     let explicit = !plan.calls.is_empty();
     let mut calls = Vec::new();
@@ -250,7 +269,7 @@ async fn tool_calls(plan: &BenchPlan, cx: &Cx) -> Result<Vec<Template>, Error> {
 
 fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Result<Template, Error> {
     let mut req = cx.standard(method, params);
-    for (header, value) in &cx.options().headers {
+    for (header, value) in &cx.settings().headers {
         req = req.header(header, value);
     }
     let mut headers = hyper::HeaderMap::new();
@@ -270,9 +289,8 @@ fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Result<Template
 }
 
 /// A pooled client: one kept-alive connection per worker, Nagle off, no redirects.
-fn client(plan: &BenchPlan, endpoint: &url::Url) -> Result<reqwest::Client, Error> {
-    let proxied = crate::target::proxied(endpoint);
-    crate::wire::tls::client_builder(&plan.tls, proxied)
+fn client(plan: &BenchSpec, endpoint: &url::Url) -> Result<reqwest::Client, Error> {
+    client_builder(&plan.tls, proxied(endpoint))
         .map_err(Error::Usage)?
         .pool_max_idle_per_host(match plan.load {
             Load::Closed { concurrency } | Load::Open { concurrency, .. } => concurrency,
@@ -290,13 +308,13 @@ enum Route {
     Pooled(reqwest::Client, url::Url),
     /// No HTTP endpoint of its own (an AgentCore runtime): the target's transport, which keeps
     /// its connections alive itself (the AWS SDK's pool), POSTing to this MCP path.
-    Transport(Arc<dyn crate::wire::transport::Transport>, String),
+    Transport(Arc<dyn Transport>, String),
 }
 
 struct Worker {
     route: Route,
     mix: Vec<Template>,
-    plan: BenchPlan,
+    plan: BenchSpec,
     shared: Arc<Shared>,
 }
 
@@ -458,12 +476,7 @@ impl Worker {
     }
 
     /// One request through the target's own transport (InvokeAgentRuntime for a runtime).
-    async fn send_through(
-        &self,
-        transport: &dyn crate::wire::transport::Transport,
-        path: &str,
-        template: &Template,
-    ) -> Result<(), String> {
+    async fn send_through(&self, transport: &dyn Transport, path: &str, template: &Template) -> Result<(), String> {
         let request = crate::wire::transport::HttpRequest {
             method: "POST".into(),
             path: path.to_string(),
@@ -476,14 +489,14 @@ impl Worker {
         };
         let limits = crate::wire::transport::Limits {
             timeout: self.plan.timeout,
-            max_body_bytes: 16 * 1024 * 1024,
+            max_body_bytes: crate::wire::transport::MAX_BODY_BYTES,
             close_grace: Duration::ZERO,
             body_watch: None,
         };
         match transport.exchange(&request, limits, &mut |_| false).await {
             Ok(response) => judge(response.status, &response.body),
-            Err(crate::wire::transport::WireError::Timeout(_)) => Err("timeout".into()),
-            Err(crate::wire::transport::WireError::Connect(_)) => Err("connect".into()),
+            Err(WireError::Timeout(_)) => Err("timeout".into()),
+            Err(WireError::Connect(_)) => Err("connect".into()),
             Err(e) => Err(e.to_string()),
         }
     }

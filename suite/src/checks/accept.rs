@@ -1,13 +1,13 @@
 //! accept — how the server treats the Accept header. MCP obliges clients to accept both JSON and
 //! SSE; it says nothing of servers facing other clients, so 406 is an SDK convention (and the
-//! seed's claim that the runtime always answers 406 is about the SDK in the container). RFC 9110
+//! AWS's guides' claim that the runtime always answers 406 is about the SDK in the container). RFC 9110
 //! §12.5.1 lets a server honour Accept with 406 or disregard it. The verdicts follow that: only
 //! refusing the standard Accept fails; the rest are interop hazards.
 
 use serde_json::Value;
 
-use super::util::{is_success, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::util::is_success;
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Reply};
 use crate::wire::transport::{Capability, WireError};
 
@@ -19,8 +19,8 @@ pub const CHECKS: &[Check] = &[
         id: "accept.both",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE.even_without_era(),
         source: TRANSPORT,
         rule: "`Accept: application/json, text/event-stream` (what clients MUST send) is served with 2xx",
         run: check_fn!(both),
@@ -29,8 +29,8 @@ pub const CHECKS: &[Check] = &[
         id: "accept.json-only",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: RFC,
         rule: "`Accept: application/json` gets 406 or 2xx application/json, never an SSE body the client cannot read",
         run: check_fn!(json_only),
@@ -39,8 +39,8 @@ pub const CHECKS: &[Check] = &[
         id: "accept.sse-only",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: RFC,
         rule: "`Accept: text/event-stream` gets 406 or 2xx SSE, not JSON",
         run: check_fn!(sse_only),
@@ -49,8 +49,8 @@ pub const CHECKS: &[Check] = &[
         id: "accept.missing",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[Capability::AnyHeader],
+        runs: Runs::ANYWHERE,
         source: RFC,
         rule: "a request without Accept (any type acceptable) is served",
         run: check_fn!(missing),
@@ -59,8 +59,8 @@ pub const CHECKS: &[Check] = &[
         id: "accept.wildcard",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: RFC,
         rule: "`Accept: */*` is served",
         run: check_fn!(wildcard),
@@ -69,8 +69,8 @@ pub const CHECKS: &[Check] = &[
         id: "accept.406-shape",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "JSONRPC 2.0 §5 (response id); MCP 2025-11-25 basic/transports.mdx",
         rule: "a 406 has an empty body or a JSON-RPC error whose id is null or the request's",
         run: check_fn!(shape_406),
@@ -110,7 +110,7 @@ async fn matrix(cx: &Cx) -> Result<Vec<(&'static str, Option<Reply>)>, WireError
 
 fn matrix_line(name: &str, reply: Option<&Reply>) -> String {
     match reply {
-        Some(reply) => format!("accept {name:<9} → {}", status_line(reply)),
+        Some(reply) => format!("accept {name:<9} → {}", reply.status_line()),
         None => format!("accept {name:<9} → not sent (the transport cannot)"),
     }
 }
@@ -122,9 +122,9 @@ async fn both(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::error("the standard Accept could not be sent"));
     };
     let outcome = if is_success(reply) {
-        Outcome::pass(format!("served: {}", status_line(reply)))
+        Outcome::pass(format!("served: {}", reply.status_line()))
     } else {
-        Outcome::fail(format!("the Accept every client MUST send got {}", status_line(reply)))
+        Outcome::fail(format!("the Accept every client MUST send got {}", reply.status_line()))
     };
     let lines = rows.iter().map(|(name, reply)| matrix_line(name, reply.as_ref()));
     Ok(lines.fold(outcome.with(reply.evidence()), Outcome::with))
@@ -134,12 +134,12 @@ async fn both(cx: &Cx) -> Result<Outcome, WireError> {
 async fn json_only(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = with_accept(cx, Some("application/json")).await?;
     Ok(match (reply.status(), reply.is_sse()) {
-        (406, _) => Outcome::pass("406 (an SDK convention; the seed presents it as the runtime's rule)"),
-        (200..=299, false) => Outcome::pass(format!("served as {}", status_line(&reply))),
+        (406, _) => Outcome::pass("406 (an SDK convention; AWS's guides present it as the runtime's rule)"),
+        (200..=299, false) => Outcome::pass(format!("served as {}", reply.status_line())),
         (200..=299, true) => {
             Outcome::warn("an SSE body was sent to a client that accepts only application/json: it cannot parse it")
         }
-        _ => Outcome::warn(format!("answered {}; expected 406 or 2xx JSON", status_line(&reply))),
+        _ => Outcome::warn(format!("answered {}; expected 406 or 2xx JSON", reply.status_line())),
     }
     .with(reply.evidence()))
 }
@@ -152,9 +152,9 @@ async fn sse_only(cx: &Cx) -> Result<Outcome, WireError> {
         (200..=299, true) => Outcome::pass("served as SSE"),
         (200..=299, false) => Outcome::warn(format!(
             "{} sent to a client that accepts only text/event-stream",
-            status_line(&reply)
+            reply.status_line()
         )),
-        _ => Outcome::warn(format!("answered {}; expected 406 or 2xx SSE", status_line(&reply))),
+        _ => Outcome::warn(format!("answered {}; expected 406 or 2xx SSE", reply.status_line())),
     }
     .with(reply.evidence()))
 }
@@ -163,12 +163,12 @@ async fn sse_only(cx: &Cx) -> Result<Outcome, WireError> {
 async fn missing(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = with_accept(cx, None).await?;
     Ok(if is_success(&reply) {
-        Outcome::pass(format!("served: {}", status_line(&reply)))
+        Outcome::pass(format!("served: {}", reply.status_line()))
     } else {
         Outcome::warn(format!(
             "{} without an Accept header; RFC 9110 makes any type acceptable then, and clients that send none \
              (the AWS SDK's InvokeAgentRuntime unless `accept` is set, health probes, curl scripts) break",
-            status_line(&reply)
+            reply.status_line()
         ))
     }
     .with(reply.evidence()))
@@ -178,11 +178,11 @@ async fn missing(cx: &Cx) -> Result<Outcome, WireError> {
 async fn wildcard(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = with_accept(cx, Some("*/*")).await?;
     Ok(if is_success(&reply) {
-        Outcome::pass(format!("served: {}", status_line(&reply)))
+        Outcome::pass(format!("served: {}", reply.status_line()))
     } else {
         Outcome::warn(format!(
             "{} for `Accept: */*`, which admits every type; proxies and generic HTTP clients send it",
-            status_line(&reply)
+            reply.status_line()
         ))
     }
     .with(reply.evidence()))

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Era};
 use crate::wire::transport::WireError;
 
@@ -11,8 +11,8 @@ pub const CHECKS: &[Check] = &[Check {
     id: "capabilities.undeclared",
     level: Level::Should,
     scope: Scope::EachEra,
-    phase: Phase::Together,
     needs: &[],
+    runs: Runs::ANYWHERE,
     source: "MCP 2025-11-25 basic/lifecycle.mdx#capability-negotiation",
     rule: "methods of an undeclared capability answer -32601, not results",
     run: check_fn!(capabilities_undeclared),

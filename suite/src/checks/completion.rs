@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::util::{list_of, short, skip_undeclared};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::Cx;
 use crate::wire::transport::WireError;
 
@@ -11,8 +11,8 @@ pub const CHECKS: &[Check] = &[Check {
     id: "completion.complete",
     level: Level::Must,
     scope: Scope::EachEra,
-    phase: Phase::Together,
     needs: &[],
+    runs: Runs::ANYWHERE,
     source: "MCP 2025-11-25 server/utilities/completion.mdx",
     rule: "with the completions capability, completion/complete answers `completion.values`",
     run: check_fn!(completion_complete),

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::util::{has_result, is_success, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::util::{has_result, is_success};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Era, Profile, SESSION_ID};
 use crate::wire::jsonrpc;
 use crate::wire::transport::Capability;
@@ -20,8 +20,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.endpoint-mcp",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE.even_without_era(),
         source: "AGENTCORE runtime-mcp-protocol-contract.html (POST /mcp on 0.0.0.0:8000)",
         rule: "POST to the MCP path (default /mcp) answers a JSON-RPC request",
         run: check_fn!(endpoint_mcp),
@@ -30,8 +30,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.any-host",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[Capability::AnyHeader],
+        runs: Runs::ANYWHERE,
         source: "AGENTCORE hazard (proxied Host); rmcp ≥ 1.4 and the Python SDK on loopback check Host",
         rule: "a request whose Host is not loopback (a proxied one) is served",
         run: check_fn!(any_host),
@@ -40,8 +40,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.notification-202",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: TRANSPORT,
         rule: "an accepted notification gets 202 Accepted with no body",
         run: check_fn!(notification_202),
@@ -50,8 +50,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.response-content-type",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: TRANSPORT,
         rule: "a request's 2xx response is application/json or text/event-stream",
         run: check_fn!(response_content_type),
@@ -60,8 +60,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.get",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[Capability::AnyMethodAndPath],
+        runs: Runs::ANYWHERE.watching_a_stream(),
         source: "MCP 2025-11-25 basic/transports.mdx#listening-for-messages-from-the-server",
         rule: "GET answers an SSE stream or 405 (a stateless server should 405)",
         run: check_fn!(get),
@@ -70,8 +70,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.protocol-version-invalid",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/transports.mdx#protocol-version-header",
         rule: "an invalid MCP-Protocol-Version gets 400 (revisions from 2025-06-18)",
         run: check_fn!(protocol_version_invalid),
@@ -80,8 +80,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.protocol-version-missing",
         level: Level::Should,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/transports.mdx#protocol-version-header",
         rule: "a request without MCP-Protocol-Version is served (assumed 2025-03-26)",
         run: check_fn!(protocol_version_missing),
@@ -90,8 +90,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.origin-invalid",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[Capability::AnyHeader],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/transports.mdx#security-warning",
         rule: "a present, invalid Origin gets 403 (any 4xx before 2025-11-25); warn-level under the agentcore profile",
         run: check_fn!(origin_invalid),
@@ -100,8 +100,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.malformed-json",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: TRANSPORT,
         rule: "invalid JSON gets an HTTP error status (4xx), never a success result",
         run: check_fn!(malformed_json),
@@ -110,8 +110,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.bad-content-type",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "HTTP RFC 9110 §15.5.16 (415); CORS-simple text/plain requests skip preflight",
         rule: "a body labelled text/plain gets 4xx, not a result",
         run: check_fn!(bad_content_type),
@@ -120,8 +120,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.batch",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-03-26 basic/index.mdx#batching (MUST receive); removed in 2025-06-18",
         rule: "batches are answered under 2025-03-26 and refused (4xx) under later revisions",
         run: check_fn!(batch),
@@ -130,8 +130,8 @@ pub const CHECKS: &[Check] = &[
         id: "http.oversize",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "HTTP RFC 9110 §15.5.14 (413); SDK default limit 4 MiB",
         rule: "a body over 4 MiB (the SDKs' default limit) gets 413 (or another 4xx) and the server stays healthy",
         run: check_fn!(oversize),
@@ -141,16 +141,12 @@ pub const CHECKS: &[Check] = &[
 async fn endpoint_mcp(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = cx.send(cx.cheap()).await?;
     Ok(if reply.response().is_some() {
-        Outcome::pass(format!(
-            "{} answered on {}",
-            status_line(&reply),
-            cx.probe.facts.mcp_path
-        ))
+        Outcome::pass(format!("{} answered on {}", reply.status_line(), cx.facts().mcp_path))
     } else {
         Outcome::fail(format!(
             "POST {} got {} with no JSON-RPC response",
-            cx.probe.facts.mcp_path,
-            status_line(&reply)
+            cx.facts().mcp_path,
+            reply.status_line()
         ))
         .with(reply.evidence())
     })
@@ -165,7 +161,7 @@ async fn any_host(cx: &Cx) -> Result<Outcome, WireError> {
         Outcome::warn(format!(
             "Host: {host} got {}: a loopback-only Host allow-list (rmcp ≥ 1.4 default, Python SDK bound to loopback) \
              refuses proxied traffic; whether AgentCore forwards such a Host is unconfirmed",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(reply.evidence())
     })
@@ -179,13 +175,13 @@ async fn notification_202(cx: &Cx) -> Result<Outcome, WireError> {
         202 => Outcome::fail("202 with a body; an accepted notification gets none"),
         200..=299 => Outcome::fail(format!(
             "{}; an accepted notification MUST get 202",
-            status_line(&reply)
+            reply.status_line()
         )),
         400..=499 => Outcome::warn(format!(
             "notifications/initialized refused with {}; clients see a failed handshake",
             reply.status()
         )),
-        _ => Outcome::fail(format!("{} for a notification", status_line(&reply))),
+        _ => Outcome::fail(format!("{} for a notification", reply.status_line())),
     }
     .with(reply.evidence()))
 }
@@ -193,10 +189,10 @@ async fn notification_202(cx: &Cx) -> Result<Outcome, WireError> {
 async fn response_content_type(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = cx.send(cx.cheap()).await?;
     if !is_success(&reply) {
-        return Ok(Outcome::error(format!("the request got {}", status_line(&reply))).with(reply.evidence()));
+        return Ok(Outcome::error(format!("the request got {}", reply.status_line())).with(reply.evidence()));
     }
     Ok(match reply.http.media_type().as_deref() {
-        Some("application/json" | "text/event-stream") => Outcome::pass(status_line(&reply)),
+        Some("application/json" | "text/event-stream") => Outcome::pass(reply.status_line()),
         other => Outcome::fail(format!(
             "a 2xx response labelled `{}`; it MUST be application/json or text/event-stream",
             other.unwrap_or("(none)")
@@ -231,7 +227,7 @@ async fn get(cx: &Cx) -> Result<Outcome, WireError> {
         }
         _ => Outcome::fail(format!(
             "GET answered {}; it MUST be an SSE stream or 405",
-            status_line(&reply)
+            reply.status_line()
         )),
     }
     .with(reply.evidence()))
@@ -249,7 +245,7 @@ async fn protocol_version_invalid(cx: &Cx) -> Result<Outcome, WireError> {
     } else {
         Outcome::fail(format!(
             "MCP-Protocol-Version: 1999-01-01 got {}; it MUST be 400",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(reply.evidence())
     })
@@ -262,14 +258,14 @@ async fn protocol_version_missing(cx: &Cx) -> Result<Outcome, WireError> {
     } else {
         Outcome::warn(format!(
             "{} without MCP-Protocol-Version; the server SHOULD assume 2025-03-26 (older clients and probes send none)",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(reply.evidence())
     })
 }
 
 async fn origin_invalid(cx: &Cx) -> Result<Outcome, WireError> {
-    let level = if cx.options().profile == Profile::Agentcore {
+    let level = if cx.settings().profile == Profile::Agentcore {
         Level::Should
     } else {
         Level::Must
@@ -303,7 +299,7 @@ async fn malformed_json(cx: &Cx) -> Result<Outcome, WireError> {
         _ if has_result(&reply) => Outcome::fail("invalid JSON got a success result"),
         200..=299 => Outcome::warn(format!(
             "{}: the transport asks for an HTTP error status",
-            status_line(&reply)
+            reply.status_line()
         )),
         status => Outcome::warn(format!(
             "{status} for invalid JSON: a server error for a client's mistake"
@@ -327,7 +323,7 @@ async fn bad_content_type(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 fn ping_batch(cx: &Cx) -> Value {
-    let (a, b) = (cx.probe.next_id(), cx.probe.next_id());
+    let (a, b) = (cx.next_id(), cx.next_id());
     json!([
         jsonrpc::request(&a, "ping", json!({})),
         jsonrpc::request(&b, "ping", json!({}))
@@ -348,7 +344,7 @@ async fn batch(cx: &Cx) -> Result<Outcome, WireError> {
         .with(reply.evidence()));
     }
     if !refused {
-        return Ok(Outcome::warn(format!("a batch got {}; expected 4xx", status_line(&reply))).with(reply.evidence()));
+        return Ok(Outcome::warn(format!("a batch got {}; expected 4xx", reply.status_line())).with(reply.evidence()));
     }
     if cx.era() == Era::Modern {
         return Ok(Outcome::pass(format!("{} for a batch", reply.status())));
@@ -386,7 +382,7 @@ async fn batch(cx: &Cx) -> Result<Outcome, WireError> {
     } else {
         Outcome::fail(format!(
             "a 2025-03-26 batch of two pings got {answered} results ({}); 2025-03-26 servers MUST receive batches",
-            status_line(&old_reply)
+            old_reply.status_line()
         ))
         .with(old_reply.evidence())
     })
@@ -408,7 +404,7 @@ async fn oversize(cx: &Cx) -> Result<Outcome, WireError> {
     if !is_success(&after) {
         return Ok(Outcome::warn(format!(
             "after a 4.1 MiB request the server answers {}",
-            status_line(&after)
+            after.status_line()
         ))
         .with(after.evidence()));
     }
@@ -421,7 +417,7 @@ async fn oversize(cx: &Cx) -> Result<Outcome, WireError> {
         }
         Some(reply) => Outcome::warn(format!(
             "a 4.1 MiB body got {}: no request size limit protects the server",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(reply.evidence().chars().take(300).collect::<String>()),
     })

@@ -2,9 +2,9 @@
 //! within the runtime's 60 s initialization limit, port 8000 reachable from outside, size, user,
 //! and a prompt stop on SIGTERM.
 
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
+use crate::probe::ContainerFacts;
 use crate::probe::Cx;
-use crate::target::container::ContainerFacts;
 use crate::wire::transport::WireError;
 
 const CONTRACT: &str = "AGENTCORE runtime-mcp-protocol-contract.html (ARM64 container, 0.0.0.0:8000)";
@@ -16,8 +16,8 @@ pub const CHECKS: &[Check] = &[
         id: "image.arch",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ON_IMAGES,
         source: CONTRACT,
         rule: "the image is linux/arm64 (fails with --deploy, warns otherwise)",
         run: check_fn!(arch),
@@ -26,8 +26,8 @@ pub const CHECKS: &[Check] = &[
         id: "image.starts",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ON_IMAGES,
         source: "AGENTCORE runtime initialization limit (60 s)",
         rule: "the container runs and answers MCP within 60 s (or --startup-timeout)",
         run: check_fn!(starts),
@@ -36,8 +36,8 @@ pub const CHECKS: &[Check] = &[
         id: "image.port-8000",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ON_IMAGES,
         source: CONTRACT,
         rule: "the server answers through the published port 8000, i.e. it binds 0.0.0.0:8000",
         run: check_fn!(port_8000),
@@ -46,8 +46,8 @@ pub const CHECKS: &[Check] = &[
         id: "image.size",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ON_IMAGES,
         source: "AGENTCORE quotas (image size 2 GB; 1 GB before)",
         rule: "the image is under 2 GB (fail) and under --image-size-budget (warn)",
         run: check_fn!(size),
@@ -56,8 +56,8 @@ pub const CHECKS: &[Check] = &[
         id: "image.non-root",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ON_IMAGES,
         source: "container hardening practice (CIS Docker 4.1)",
         rule: "the image runs as a non-root user",
         run: check_fn!(non_root),
@@ -66,8 +66,8 @@ pub const CHECKS: &[Check] = &[
         id: "image.sigterm",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Final,
         needs: &[],
+        runs: Runs::ON_IMAGES.in_phase(Phase::Final),
         source: "Docker stop semantics: SIGKILL 10 s after SIGTERM",
         rule: "the container stops within 10 s of SIGTERM",
         run: check_fn!(sigterm),
@@ -75,8 +75,7 @@ pub const CHECKS: &[Check] = &[
 ];
 
 fn container(cx: &Cx) -> Result<&ContainerFacts, Outcome> {
-    cx.probe
-        .facts
+    cx.facts()
         .container
         .as_ref()
         .ok_or_else(|| Outcome::skip("the target is not a container (use --image or --build)"))
@@ -149,7 +148,7 @@ async fn size(cx: &Cx) -> Result<Outcome, WireError> {
         Ok(c) => c,
         Err(skip) => return Ok(skip),
     };
-    Ok(judge_size(c.image.size_bytes, cx.options().image_size_budget))
+    Ok(judge_size(c.image.size_bytes, cx.settings().image_size_budget))
 }
 
 fn judge_size(size: u64, budget: u64) -> Outcome {

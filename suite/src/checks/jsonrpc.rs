@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::util::{has_result, short, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::util::{has_result, short};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Era};
 use crate::wire::jsonrpc;
 use crate::wire::transport::WireError;
@@ -16,8 +16,8 @@ pub const CHECKS: &[Check] = &[
         id: "jsonrpc.parse-error",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: JSONRPC,
         rule: "invalid JSON gets no result; a JSON-RPC error body, if any, has code -32700 and id null",
         run: check_fn!(parse_error),
@@ -26,8 +26,8 @@ pub const CHECKS: &[Check] = &[
         id: "jsonrpc.invalid-request",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: JSONRPC,
         rule: "a request object without `method` gets no result; an error body, if any, has code -32600",
         run: check_fn!(invalid_request),
@@ -36,8 +36,8 @@ pub const CHECKS: &[Check] = &[
         id: "jsonrpc.method-not-found",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: JSONRPC,
         rule: "an unknown method gets error -32601, never a result",
         run: check_fn!(method_not_found),
@@ -46,8 +46,8 @@ pub const CHECKS: &[Check] = &[
         id: "jsonrpc.id-echo",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: JSONRPC,
         rule: "the response id equals the request id, for number and string ids",
         run: check_fn!(id_echo),
@@ -56,8 +56,8 @@ pub const CHECKS: &[Check] = &[
         id: "jsonrpc.null-id-rejected",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/index.mdx#requests (ids MUST NOT be null)",
         rule: "a request with `id: null` is not served",
         run: check_fn!(null_id_rejected),
@@ -66,8 +66,8 @@ pub const CHECKS: &[Check] = &[
         id: "jsonrpc.error-shape",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: JSONRPC,
         rule: "every error object has an integer `code` and a string `message`",
         run: check_fn!(error_shape),
@@ -84,12 +84,12 @@ async fn parse_error(cx: &Cx) -> Result<Outcome, WireError> {
     let Some(message) = reply.messages.iter().find(|m| m.get("error").is_some()) else {
         return Ok(Outcome::pass(format!(
             "{} without a JSON-RPC body (the transport allows that)",
-            status_line(&reply)
+            reply.status_line()
         )));
     };
     Ok(match (jsonrpc::error_code(message), message.get("id")) {
         (_, Some(id)) if !id.is_null() => Outcome::fail(format!("the parse error carries id {id}; it MUST be null")),
-        (Some(-32700), _) => Outcome::pass(format!("{}: -32700, id null", status_line(&reply))),
+        (Some(-32700), _) => Outcome::pass(format!("{}: -32700, id null", reply.status_line())),
         (code, _) => Outcome::warn(format!(
             "invalid JSON got error code {code:?}, not -32700 (Parse error)"
         )),
@@ -105,11 +105,11 @@ async fn invalid_request(cx: &Cx) -> Result<Outcome, WireError> {
     let Some(code) = reply.error_code() else {
         return Ok(Outcome::pass(format!(
             "{} without a JSON-RPC body",
-            status_line(&reply)
+            reply.status_line()
         )));
     };
     Ok(if code == -32600 {
-        Outcome::pass(format!("{}: -32600", status_line(&reply)))
+        Outcome::pass(format!("{}: -32600", reply.status_line()))
     } else {
         Outcome::warn(format!(
             "a request without `method` got code {code}, not -32600 (Invalid Request)"
@@ -122,13 +122,13 @@ async fn method_not_found(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = cx.call("suite/no-such-method", json!({})).await?;
     Ok(match reply.response() {
         Some(r) if r.get("result").is_some() => Outcome::fail(format!("an unknown method got a result {}", short(r))),
-        Some(r) if jsonrpc::error_code(r) == Some(-32601) => Outcome::pass(format!("{}: -32601", status_line(&reply))),
+        Some(r) if jsonrpc::error_code(r) == Some(-32601) => Outcome::pass(format!("{}: -32601", reply.status_line())),
         Some(r) => Outcome::warn(format!("an unknown method got {}, not -32601", short(&r["error"]))),
         None if (400..500).contains(&reply.status()) => Outcome::warn(format!(
             "{} without a JSON-RPC error; clients probe methods by -32601",
-            status_line(&reply)
+            reply.status_line()
         )),
-        None => Outcome::fail(format!("no JSON-RPC response ({})", status_line(&reply))),
+        None => Outcome::fail(format!("no JSON-RPC response ({})", reply.status_line())),
     }
     .with(reply.evidence()))
 }
@@ -166,7 +166,7 @@ async fn null_id_rejected(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(if has_result(&reply) {
         Outcome::fail("a request with `id: null` was served; MCP request ids MUST NOT be null").with(reply.evidence())
     } else {
-        Outcome::pass(format!("refused: {}", status_line(&reply)))
+        Outcome::pass(format!("refused: {}", reply.status_line()))
     })
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
 use crate::probe::{Cx, Req};
 use crate::stats::percentile;
 use crate::wire::jsonrpc;
@@ -20,8 +20,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.ping",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Alone,
         needs: &[Capability::Ping],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: SOURCE,
         rule: "GET /ping p99 within the latency budget",
         run: check_fn!(ping),
@@ -30,8 +30,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.keep-alive",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Alone,
         needs: &[Capability::KeepAlive],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: "AGENTCORE latency budget; the delayed-ACK × Nagle stall (RFC 1122 §4.2.3.2, RFC 896)",
         rule: "requests on one kept-alive connection (proxies, SDK clients) are not 20 ms slower than on fresh ones (p50 of 5 each)",
         run: check_fn!(keep_alive),
@@ -40,8 +40,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.cold-start",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ON_CONTAINERS,
         source: "AGENTCORE runtime initialization limit (60 s); budget --cold-start-budget",
         rule: "container create → running → first /ping 200 → first MCP answer: fail over 60 s, warn over the budget",
         run: check_fn!(cold_start),
@@ -50,8 +50,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.new-session",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Alone,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: "AGENTCORE runtime sessions (a new session is a new microVM); budgets --cold-start-budget, --latency-budget",
         rule: "the first request on a new runtime session within the cold-start budget, the same request on that warm session within the latency budget",
         run: check_fn!(new_session),
@@ -60,8 +60,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.initialize",
         level: Level::Should,
         scope: Scope::Legacy,
-        phase: Phase::Alone,
         needs: &[],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: SOURCE,
         rule: "initialize p99 within the latency budget",
         run: check_fn!(initialize),
@@ -70,8 +70,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.discover",
         level: Level::Should,
         scope: Scope::Modern,
-        phase: Phase::Alone,
         needs: &[],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: SOURCE,
         rule: "server/discover p99 within the latency budget",
         run: check_fn!(discover),
@@ -80,8 +80,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.tools-list",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Alone,
         needs: &[],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: SOURCE,
         rule: "tools/list p99 within the latency budget",
         run: check_fn!(tools_list),
@@ -90,8 +90,8 @@ pub const CHECKS: &[Check] = &[
         id: "latency.tools-call",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Alone,
         needs: &[],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: SOURCE,
         rule: "tools/call of the fastest argument-free tool the call policy allows: p99 within the latency budget",
         run: check_fn!(tools_call),
@@ -108,7 +108,7 @@ async fn measure(cx: &Cx, what: &str, level: Level, make: impl Fn() -> Req) -> R
         Ok(measured) => measured,
         Err(unanswered) => return Ok(unanswered),
     };
-    let budget = cx.options().latency_budget;
+    let budget = cx.settings().latency_budget;
     Ok(if p99 <= budget {
         Outcome::pass(numbers)
     } else {
@@ -122,7 +122,7 @@ async fn measure(cx: &Cx, what: &str, level: Level, make: impl Fn() -> Req) -> R
 /// Sends `make()` `--samples` times; gives the numbers as text and the p99, or the error outcome
 /// for a sample that did not succeed (nothing can be timed then).
 async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<(String, Duration), Outcome>, WireError> {
-    let samples = cx.options().samples.max(1);
+    let samples = cx.settings().samples.max(1);
     let mut totals = Vec::with_capacity(samples);
     let mut first_bytes = Vec::with_capacity(samples);
     for _ in 0..samples {
@@ -159,7 +159,7 @@ async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
         )));
     }
     // --require-ping makes every /ping rule binding, its latency too.
-    let level = if cx.options().require_ping {
+    let level = if cx.settings().require_ping {
         Level::Must
     } else {
         Level::Should
@@ -178,7 +178,7 @@ const KEEP_ALIVE_SAMPLES: usize = 5;
 /// connection that is much slower (typically ~40 ms a request) shows Nagle's algorithm waiting
 /// for the client's delayed ACK; clients and proxies that keep connections open pay it every time.
 async fn keep_alive(cx: &Cx) -> Result<Outcome, WireError> {
-    let samples = cx.options().samples.clamp(3, KEEP_ALIVE_SAMPLES);
+    let samples = cx.settings().samples.clamp(3, KEEP_ALIVE_SAMPLES);
     let mut fresh = Vec::with_capacity(samples);
     for _ in 0..samples {
         let reply = cx.send(cx.cheap()).await?;
@@ -188,10 +188,7 @@ async fn keep_alive(cx: &Cx) -> Result<Outcome, WireError> {
         fresh.push(reply.http.timings.total);
     }
     // One more than the samples: the first request on the connection also pays for connecting.
-    let responses = cx
-        .probe
-        .send_kept_alive((0..=samples).map(|_| cx.cheap()).collect())
-        .await?;
+    let responses = cx.send_kept_alive((0..=samples).map(|_| cx.cheap()).collect()).await?;
     let mut reused: Vec<Duration> = responses.iter().skip(1).map(|r| r.timings.total).collect();
     fresh.sort();
     reused.sort();
@@ -220,7 +217,7 @@ fn judge_keep_alive(fresh: Duration, reused: Duration, samples: usize) -> Outcom
 }
 
 async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
-    let Some(container) = cx.probe.facts.container.as_ref() else {
+    let Some(container) = cx.facts().container.as_ref() else {
         return Ok(Outcome::skip("the target is not a container (use --image or --build)"));
     };
     if container.ready.is_err() {
@@ -228,7 +225,7 @@ async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
     }
     let mut starts = container.cold_starts.clone();
     starts.push(container.start.clone());
-    let phase = |pick: fn(&crate::target::container::StartTimings) -> Option<Duration>| {
+    let phase = |pick: fn(&crate::probe::StartTimings) -> Option<Duration>| {
         let mut samples: Vec<Duration> = starts.iter().filter_map(pick).collect();
         samples.sort();
         samples
@@ -256,7 +253,7 @@ async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
         if starts.len() == 1 { "" } else { "s" }
     );
     let worst = mcp.last().copied().unwrap_or_default();
-    Ok(judge_cold_start(numbers, worst, cx.options().cold_start_budget))
+    Ok(judge_cold_start(numbers, worst, cx.settings().cold_start_budget))
 }
 
 async fn time_call<'a>(
@@ -309,7 +306,7 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         return Ok(Outcome::skip("the server declares no tools capability"));
     }
     let callable = super::util::callable(cx).await?;
-    let explicit = !cx.options().calls.is_empty();
+    let explicit = !cx.settings().calls.is_empty();
     let candidates: Vec<(String, Value)> = callable
         .calls
         .iter()
@@ -348,32 +345,29 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
 /// First request on a fresh runtime session (a new microVM on AgentCore, a new container behind
 /// the emulator with --image) against the same request on that session once warm.
 async fn new_session(cx: &Cx) -> Result<Outcome, WireError> {
-    use crate::wire::agentcore::{Answer, Credential, RUNTIME_SESSION_ID, new_runtime_session_id};
-    let runtime = match super::util::runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
-    let era_cx = match cx.probe.discovery.legacy {
-        Some(_) => cx.clone(),
-        None => crate::probe::Cx {
-            probe: cx.probe.clone(),
-            era: Some(crate::probe::Era::Modern),
-        },
+    use crate::probe::Invoked;
+    use crate::wire::agentcore::contract::{RUNTIME_SESSION_ID, new_runtime_session_id};
+    use crate::wire::platform::Credential;
+    let era_cx = match cx.discovery().legacy {
+        Some(_) => cx.in_era(crate::probe::Era::Legacy),
+        None => cx.in_era(crate::probe::Era::Modern),
     };
     let request = || match era_cx.era() {
         crate::probe::Era::Legacy => era_cx.standard("initialize", jsonrpc::initialize_params(&era_cx.version())),
         crate::probe::Era::Modern => era_cx.standard("server/discover", json!({})),
     };
     // New sessions cost a microVM each: a few samples, not --samples.
-    let rounds = cx.options().samples.clamp(1, 3);
+    let rounds = cx.settings().samples.clamp(1, 3);
     let (mut cold, mut warm) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let session = new_runtime_session_id();
         for samples in [&mut cold, &mut warm] {
             let req = request().header(RUNTIME_SESSION_ID, &session);
-            let invoked = super::util::invoke(cx, &runtime, req, Credential::Configured).await?;
-            match &invoked.answer {
-                Answer::Served(http) if (200..300).contains(&http.status) => samples.push(http.timings.total),
+            let invoked = cx.invoke(req, Credential::Configured).await?;
+            match &invoked {
+                Invoked::Served(reply) if (200..300).contains(&reply.status()) => {
+                    samples.push(reply.http.timings.total)
+                }
                 _ => return Ok(Outcome::error(format!("not served: {}", invoked.summary()))),
             }
         }
@@ -387,7 +381,7 @@ async fn new_session(cx: &Cx) -> Result<Outcome, WireError> {
         ms(cold[cold.len() - 1]),
         ms(again)
     );
-    let (cold_budget, warm_budget) = (cx.options().cold_start_budget, cx.options().latency_budget);
+    let (cold_budget, warm_budget) = (cx.settings().cold_start_budget, cx.settings().latency_budget);
     Ok(if first > cold_budget {
         Outcome::warn(format!(
             "{numbers}: a new session over the {} ms budget",

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::util::{short, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::util::short;
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::Cx;
 use crate::wire::jsonrpc::{self, LEGACY_VERSIONS};
 use crate::wire::transport::WireError;
@@ -15,8 +15,8 @@ pub const CHECKS: &[Check] = &[
         id: "lifecycle.initialize",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: LIFECYCLE,
         rule: "initialize answers protocolVersion, capabilities and serverInfo {name, version}",
         run: check_fn!(initialize),
@@ -25,8 +25,8 @@ pub const CHECKS: &[Check] = &[
         id: "lifecycle.version-supported",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/lifecycle.mdx#version-negotiation",
         rule: "initialize echoes every requested version the server serves (it accepts that MCP-Protocol-Version)",
         run: check_fn!(version_supported),
@@ -35,8 +35,8 @@ pub const CHECKS: &[Check] = &[
         id: "lifecycle.version-unknown",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/lifecycle.mdx#version-negotiation",
         rule: "initialize with an unknown version answers a version the server supports, never the unknown one",
         run: check_fn!(version_unknown),
@@ -45,8 +45,8 @@ pub const CHECKS: &[Check] = &[
         id: "lifecycle.ping",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/utilities/ping.mdx",
         rule: "ping answers an empty result `{}` (AgentCore's health probe is a ping)",
         run: check_fn!(ping),
@@ -66,7 +66,7 @@ async fn initialize_with(cx: &Cx, version: &str) -> Result<(Option<String>, crat
 async fn initialize(cx: &Cx) -> Result<Outcome, WireError> {
     let (_, reply) = initialize_with(cx, &cx.version()).await?;
     let Some(result) = reply.result() else {
-        return Ok(Outcome::fail(format!("initialize got no result ({})", status_line(&reply))).with(reply.evidence()));
+        return Ok(Outcome::fail(format!("initialize got no result ({})", reply.status_line())).with(reply.evidence()));
     };
     let mut missing = Vec::new();
     if !result.get("protocolVersion").is_some_and(Value::is_string) {
@@ -126,7 +126,7 @@ async fn version_unknown(cx: &Cx) -> Result<Outcome, WireError> {
         None if reply.error().is_some() => {
             Outcome::pass(format!("refused with {}", short(reply.error().unwrap_or(&json!(null)))))
         }
-        None => Outcome::fail(format!("no answer for 1999-01-01 ({})", status_line(&reply))).with(reply.evidence()),
+        None => Outcome::fail(format!("no answer for 1999-01-01 ({})", reply.status_line())).with(reply.evidence()),
     })
 }
 
@@ -135,7 +135,7 @@ async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
     Ok(match reply.result() {
         Some(result) if result.as_object().is_some_and(|o| o.is_empty()) => Outcome::pass("ping → {}"),
         Some(result) => Outcome::fail(format!("ping answered {}; it MUST be an empty result", short(result))),
-        None => Outcome::fail(format!("ping got no result ({})", status_line(&reply))),
+        None => Outcome::fail(format!("ping got no result ({})", reply.status_line())),
     }
     .with(reply.evidence()))
 }

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::util::{short, skip_undeclared, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::util::{short, skip_undeclared};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::Cx;
 use crate::wire::transport::WireError;
 
@@ -11,8 +11,8 @@ pub const CHECKS: &[Check] = &[Check {
     id: "logging.set-level",
     level: Level::Must,
     scope: Scope::Legacy,
-    phase: Phase::Together,
     needs: &[],
+    runs: Runs::ANYWHERE,
     source: "MCP 2025-11-25 server/utilities/logging.mdx",
     rule: "with the logging capability, logging/setLevel answers an empty result",
     run: check_fn!(logging_set_level),
@@ -31,7 +31,7 @@ async fn logging_set_level(cx: &Cx) -> Result<Outcome, WireError> {
             "logging/setLevel answered {}; expected an empty result",
             short(r)
         )),
-        None => Outcome::fail(format!("logging/setLevel failed ({})", status_line(&reply))),
+        None => Outcome::fail(format!("logging/setLevel failed ({})", reply.status_line())),
     }
     .with(reply.evidence()))
 }

@@ -90,13 +90,75 @@ pub enum Phase {
 
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, WireError>> + Send + 'a>>;
 
+/// What kind of target a check judges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetKind {
+    /// Any server: it judges what the server answers.
+    Any,
+    /// A container target (`--image`, `--build`) that answered MCP: it judges how it started.
+    Container,
+    /// A container target's image and process: it runs even when the server never answered.
+    Image,
+}
+
+/// Which targets a check applies to and how the runner schedules it. The runner reads these
+/// fields; nothing about a check is decided from its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Runs {
+    pub target: TargetKind,
+    /// When it runs: together with others, alone, last, or at the very end.
+    pub phase: Phase,
+    /// Runs (under the legacy era) even when the server speaks no era the suite knows, so a URL
+    /// that is not an MCP server fails the run instead of skipping everything.
+    pub without_era: bool,
+    /// Watches a stream for [`util::STREAM_WATCH`]: started first, so its wait overlaps the
+    /// other checks instead of ending the run late.
+    pub watches_stream: bool,
+}
+
+impl Runs {
+    pub const ANYWHERE: Runs = Runs {
+        target: TargetKind::Any,
+        phase: Phase::Together,
+        without_era: false,
+        watches_stream: false,
+    };
+    pub const ON_CONTAINERS: Runs = Runs {
+        target: TargetKind::Container,
+        ..Runs::ANYWHERE
+    };
+    pub const ON_IMAGES: Runs = Runs {
+        target: TargetKind::Image,
+        ..Runs::ANYWHERE
+    };
+
+    pub const fn in_phase(self, phase: Phase) -> Runs {
+        Runs { phase, ..self }
+    }
+
+    pub const fn watching_a_stream(self) -> Runs {
+        Runs {
+            watches_stream: true,
+            ..self
+        }
+    }
+
+    pub const fn even_without_era(self) -> Runs {
+        Runs {
+            without_era: true,
+            ..self
+        }
+    }
+}
+
 pub struct Check {
     pub id: &'static str,
     pub level: Level,
     pub scope: Scope,
-    pub phase: Phase,
     /// What the transport must be able to do; a transport that cannot is a skip with the reason.
     pub needs: &'static [Capability],
+    pub runs: Runs,
     /// Where the rule comes from: `MCP 2025-11-25 basic/transports.mdx#…`, `AGENTCORE …`, …
     pub source: &'static str,
     pub rule: &'static str,
@@ -107,6 +169,25 @@ impl Check {
     /// The area: the id's prefix, and the file under checks/ that holds the check.
     pub fn area(&self) -> &'static str {
         self.id.split('.').next().unwrap_or(self.id)
+    }
+
+    /// What the check needs of the target and its transport, in words (`explain`).
+    pub fn describe_needs(&self) -> String {
+        let mut needs: Vec<String> = match self.runs.target {
+            TargetKind::Any => Vec::new(),
+            TargetKind::Container => vec!["a container target that answers MCP (--image or --build)".into()],
+            TargetKind::Image => vec!["a container target (--image or --build)".into()],
+        };
+        needs.extend(
+            self.needs
+                .iter()
+                .map(|n| format!("a transport that can {}", n.describe())),
+        );
+        if needs.is_empty() {
+            "a POST to the MCP endpoint (any transport)".to_string()
+        } else {
+            needs.join("; ")
+        }
     }
 }
 
@@ -194,7 +275,10 @@ pub fn catalog() -> Vec<&'static Check> {
 
 /// Ids that moved, and where they went: old names still work in expected-failures files,
 /// `--only`, `--skip` and `explain`.
-const ALIASES: &[(&str, &str)] = &[("ping.latency", "latency.ping")];
+const ALIASES: &[(&str, &str)] = &[
+    ("ping.latency", "latency.ping"),
+    ("remote.seed-protocol-version", "remote.guide-protocol-version"),
+];
 
 /// The current id for `id` (itself unless it is an old alias).
 pub fn canonical_id(id: &str) -> &str {
@@ -211,10 +295,8 @@ pub(crate) mod util {
     use serde_json::{Value, json};
 
     use super::Outcome;
-    use crate::probe::{CallPolicy, Cx, Reply, Req};
-    use crate::wire::agentcore::{AgentCore, Answer, Credential};
-    use crate::wire::sse::SseParser;
-    use crate::wire::transport::{HttpRequest, Limits, WireError};
+    use crate::probe::{CallPolicy, Cx, Reply};
+    use crate::wire::transport::WireError;
 
     /// AgentCore's runtime initialization limit ("initialization completes in 60s").
     pub const INIT_LIMIT_SECS: u64 = 60;
@@ -222,19 +304,6 @@ pub(crate) mod util {
     /// How long a GET stream is watched after its head: enough to see a priming event or an
     /// immediate message, and no longer than the verdict needs.
     pub const STREAM_WATCH: std::time::Duration = std::time::Duration::from_millis(250);
-
-    /// Checks that watch a stream for [`STREAM_WATCH`]: the runner starts them first, so their
-    /// wait overlaps the other checks instead of ending the run late.
-    pub const WATCHES_A_STREAM: &[&str] = &["http.get", "modern.get-delete-405"];
-
-    /// "HTTP 200 text/event-stream" style summary.
-    pub fn status_line(reply: &Reply) -> String {
-        format!(
-            "HTTP {} {}",
-            reply.status(),
-            reply.http.media_type().unwrap_or_else(|| "(no content-type)".into())
-        )
-    }
 
     pub fn is_success(reply: &Reply) -> bool {
         (200..300).contains(&reply.status())
@@ -290,7 +359,7 @@ pub(crate) mod util {
     pub async fn callable(cx: &Cx) -> Result<Callable, WireError> {
         let tools = cx.tools().await?;
         let name = |tool: &Value| tool["name"].as_str().unwrap_or("?").to_string();
-        let options = cx.options();
+        let options = cx.settings();
         if !options.calls.is_empty() {
             let calls = options
                 .calls
@@ -359,80 +428,5 @@ pub(crate) mod util {
             arguments.insert(name.to_string(), value);
         }
         Some(Value::Object(arguments))
-    }
-
-    /// The InvokeAgentRuntime caller of a remote target; else the skip every remote check gives.
-    pub fn runtime(cx: &Cx) -> Result<std::sync::Arc<AgentCore>, Outcome> {
-        cx.probe.facts.remote.clone().ok_or_else(|| {
-            Outcome::skip("the target is not an AgentCore runtime (use --arn; --endpoint-url for the local emulator)")
-        })
-    }
-
-    /// A served response or the platform's refusal, with the JSON-RPC messages a served body holds.
-    pub struct Invoked {
-        pub answer: Answer,
-        pub messages: Vec<Value>,
-    }
-
-    impl Invoked {
-        /// The response to request `id`, if the body held one.
-        pub fn response(&self, id: &Value) -> Option<&Value> {
-            self.messages
-                .iter()
-                .find(|m| m.get("id") == Some(id) && (m.get("result").is_some() || m.get("error").is_some()))
-        }
-
-        /// "HTTP 200 text/event-stream" or "refused: 403 AccessDeniedException".
-        pub fn summary(&self) -> String {
-            match &self.answer {
-                Answer::Served(http) => format!(
-                    "HTTP {} {}",
-                    http.status,
-                    http.header("content-type").unwrap_or("(no content-type)")
-                ),
-                Answer::Refused(refusal) => format!("refused: {} {}", refusal.status, refusal.code),
-            }
-        }
-    }
-
-    /// Sends `req` straight through InvokeAgentRuntime with `credential`: unlike `Cx::send`, the
-    /// platform's own refusals come back typed, and the Accept member may be left out (the SDK's
-    /// default).
-    pub async fn invoke(cx: &Cx, runtime: &AgentCore, req: Req, credential: Credential) -> Result<Invoked, WireError> {
-        let request = HttpRequest {
-            method: req.method,
-            path: req.path,
-            headers: req.headers,
-            body: req.body,
-        };
-        let limits = Limits {
-            timeout: cx.options().timeout,
-            max_body_bytes: 16 * 1024 * 1024,
-            close_grace: std::time::Duration::from_millis(100),
-            body_watch: None,
-        };
-        let expected = serde_json::from_slice::<Value>(&request.body)
-            .ok()
-            .and_then(|m| m.get("id").cloned());
-        let mut parser = SseParser::new();
-        let mut enough =
-            |chunk: &[u8]| parser.feed(chunk) > 0 && crate::probe::parser_has_response(&parser, expected.as_ref());
-        let answer = runtime.call(&request, credential, limits, &mut enough).await?;
-        let messages = match &answer {
-            Answer::Served(http) if http.media_type().as_deref() == Some("text/event-stream") => {
-                crate::wire::sse::parse(&http.body)
-                    .events
-                    .iter()
-                    .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
-                    .collect()
-            }
-            Answer::Served(http) => match serde_json::from_slice::<Value>(&http.body) {
-                Ok(Value::Array(items)) => items,
-                Ok(other) => vec![other],
-                Err(_) => Vec::new(),
-            },
-            Answer::Refused(_) => Vec::new(),
-        };
-        Ok(Invoked { answer, messages })
     }
 }

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::util::{short, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::util::short;
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Reply, Req};
 use crate::wire::jsonrpc::{self, META_SERVER_INFO, MODERN_VERSION};
 use crate::wire::transport::{Capability, WireError};
@@ -17,8 +17,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.discover",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2026-07-28 server/discover.mdx; server/utilities/caching.mdx",
         rule: "server/discover answers supportedVersions, capabilities, resultType, ttlMs ≥ 0 and cacheScope",
         run: check_fn!(discover),
@@ -27,8 +27,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.meta-missing",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: BASIC,
         rule: "a request without the required `_meta` fields gets 400 with error -32602",
         run: check_fn!(meta_missing),
@@ -37,8 +37,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.version-unsupported",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: HTTP,
         rule: "an unsupported version gets 400 with -32022 and data {supported, requested}",
         run: check_fn!(version_unsupported),
@@ -47,8 +47,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.header-mismatch",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: HTTP,
         rule: "MCP-Protocol-Version, Mcp-Method or Mcp-Name disagreeing with the body gets 400 with -32020",
         run: check_fn!(header_mismatch),
@@ -57,8 +57,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.unknown-method",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: HTTP,
         rule: "an unknown method gets 404 with -32601",
         run: check_fn!(unknown_method),
@@ -67,8 +67,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.removed-methods",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2026-07-28 changelog.mdx (removed RPCs)",
         rule: "initialize, ping and logging/setLevel with a modern envelope get 404 with -32601 (a warn when the server also speaks the legacy era)",
         run: check_fn!(removed_methods),
@@ -77,8 +77,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.notification-202",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: HTTP,
         rule: "an accepted notification gets 202 with no body (or a 4xx if refused)",
         run: check_fn!(notification_202),
@@ -87,8 +87,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.result-type",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: BASIC,
         rule: "every result carries `resultType`",
         run: check_fn!(result_type),
@@ -97,8 +97,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.cache-hints",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2026-07-28 server/utilities/caching.mdx",
         rule: "complete list and read results carry ttlMs ≥ 0 and cacheScope",
         run: check_fn!(cache_hints),
@@ -107,8 +107,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.get-delete-405",
         level: Level::Should,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[Capability::AnyMethodAndPath],
+        runs: Runs::ANYWHERE.watching_a_stream(),
         source: HTTP,
         rule: "GET and DELETE with the modern version get 405",
         run: check_fn!(get_delete_405),
@@ -117,8 +117,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.session-ignored",
         level: Level::Should,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: HTTP,
         rule: "Mcp-Session-Id is ignored: served, never echoed or minted",
         run: check_fn!(session_ignored),
@@ -127,8 +127,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.error-id-echo",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: BASIC,
         rule: "error responses carry the request's id whenever it could be read",
         run: check_fn!(error_id_echo),
@@ -137,8 +137,8 @@ pub const CHECKS: &[Check] = &[
         id: "modern.no-log-without-level",
         level: Level::Must,
         scope: Scope::Modern,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2026-07-28 changelog.mdx (logLevel)",
         rule: "no notifications/message for a request without `_meta` logLevel",
         run: check_fn!(no_log_without_level),
@@ -162,7 +162,7 @@ fn refused(reply: &Reply, status: u16, code: i64) -> bool {
 fn refusal_message(what: &str, reply: &Reply, status: u16, code: i64) -> Outcome {
     Outcome::fail(format!(
         "{what} got {} {}; expected {status} with {code}",
-        status_line(reply),
+        reply.status_line(),
         reply.error().map(short).unwrap_or_else(|| "(no JSON-RPC error)".into())
     ))
     .with(reply.evidence())
@@ -172,7 +172,7 @@ async fn discover(cx: &Cx) -> Result<Outcome, WireError> {
     let reply = cx.call("server/discover", json!({})).await?;
     let Some(result) = reply.result() else {
         return Ok(
-            Outcome::fail(format!("server/discover got no result ({})", status_line(&reply))).with(reply.evidence()),
+            Outcome::fail(format!("server/discover got no result ({})", reply.status_line())).with(reply.evidence()),
         );
     };
     let mut problems = Vec::new();
@@ -259,8 +259,7 @@ async fn version_unsupported(cx: &Cx) -> Result<Outcome, WireError> {
         }
         Some(list) => {
             let advertised = cx
-                .probe
-                .discovery
+                .discovery()
                 .modern
                 .as_ref()
                 .and_then(|d| d.get("supportedVersions"))
@@ -354,7 +353,7 @@ async fn removed_methods(cx: &Cx) -> Result<Outcome, WireError> {
     // streamable-http.mdx: interoperating servers implement the older revision too) and may
     // route them by name: an interop hazard, not a broken MUST. A 2026-07-28-only server must
     // refuse them.
-    let dual_era = cx.probe.discovery.legacy.is_some();
+    let dual_era = cx.discovery().legacy.is_some();
     for (method, params) in methods {
         let reply = cx.call(method, params).await?;
         if !refused(&reply, 404, -32601) {
@@ -386,7 +385,7 @@ async fn notification_202(cx: &Cx) -> Result<Outcome, WireError> {
         )),
         _ => Outcome::fail(format!(
             "{} for a notification; MUST be 202 if accepted",
-            status_line(&reply)
+            reply.status_line()
         )),
     }
     .with(reply.evidence()))
@@ -455,7 +454,7 @@ async fn cache_hints(cx: &Cx) -> Result<Outcome, WireError> {
 
 async fn get_delete_405(cx: &Cx) -> Result<Outcome, WireError> {
     for method in ["GET", "DELETE"] {
-        let mut req = Req::new(method, &cx.probe.facts.mcp_path)
+        let mut req = Req::new(method, &cx.facts().mcp_path)
             .header("accept", "application/json, text/event-stream")
             .header("mcp-protocol-version", MODERN_VERSION);
         req.expect = Some((json!("never"), String::new()));
@@ -464,7 +463,7 @@ async fn get_delete_405(cx: &Cx) -> Result<Outcome, WireError> {
         if reply.status() != 405 {
             return Ok(Outcome::warn(format!(
                 "{method} answered {}; a stateless modern server SHOULD answer 405",
-                status_line(&reply)
+                reply.status_line()
             ))
             .with(reply.evidence()));
         }
@@ -477,7 +476,7 @@ pub const PLATFORM_SESSION_IDS: &str =
     "the platform adds and returns an Mcp-Session-Id of its own, so the server's cannot be told apart";
 
 async fn session_ignored(cx: &Cx) -> Result<Outcome, WireError> {
-    if cx.probe.transport.adds_session_ids() {
+    if cx.transport_adds_session_ids() {
         return Ok(Outcome::skip(PLATFORM_SESSION_IDS));
     }
     let reply = cx
@@ -486,7 +485,7 @@ async fn session_ignored(cx: &Cx) -> Result<Outcome, WireError> {
     if reply.result().is_none() {
         return Ok(Outcome::warn(format!(
             "a request with Mcp-Session-Id was not served ({})",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(reply.evidence()));
     }
@@ -509,7 +508,7 @@ async fn error_id_echo(cx: &Cx) -> Result<Outcome, WireError> {
         let (id, _) = reply.request.expect.clone().unwrap_or_default();
         let Some(error) = reply.messages.iter().find(|m| m.get("error").is_some()) else {
             return Ok(
-                Outcome::error(format!("no JSON-RPC error came back ({})", status_line(&reply))).with(reply.evidence()),
+                Outcome::error(format!("no JSON-RPC error came back ({})", reply.status_line())).with(reply.evidence()),
             );
         };
         if error.get("id") != Some(&id) {

@@ -1,5 +1,5 @@
 //! health — GET /ping. AgentCore does not require /ping of MCP runtimes (it probes POST /mcp);
-//! HTTP-protocol runtimes must serve it and the seed's deployment guide asks for it. So these
+//! HTTP-protocol runtimes must serve it and AWS's deployment guide asks for it. So these
 //! checks warn by default and fail only with `--require-ping`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Reply};
 use crate::wire::transport::{Capability, WireError};
 
@@ -18,8 +18,8 @@ pub const CHECKS: &[Check] = &[
         id: "ping.reachable",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[Capability::Ping],
+        runs: Runs::ANYWHERE,
         source: SOURCE,
         rule: "GET /ping answers 200",
         run: check_fn!(reachable),
@@ -28,8 +28,8 @@ pub const CHECKS: &[Check] = &[
         id: "ping.json",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[Capability::Ping],
+        runs: Runs::ANYWHERE,
         source: SOURCE,
         rule: "/ping answers Content-Type application/json with a JSON object",
         run: check_fn!(json_body),
@@ -38,8 +38,8 @@ pub const CHECKS: &[Check] = &[
         id: "ping.status",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[Capability::Ping],
+        runs: Runs::ANYWHERE,
         source: SOURCE,
         rule: "`status` is exactly `Healthy` or `HealthyBusy`",
         run: check_fn!(status),
@@ -48,8 +48,8 @@ pub const CHECKS: &[Check] = &[
         id: "ping.time-of-last-update",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[Capability::Ping],
+        runs: Runs::ANYWHERE,
         source: SOURCE,
         rule: "`time_of_last_update`, if present, is integer Unix seconds, not in the future (60 s slack)",
         run: check_fn!(time_of_last_update),
@@ -58,8 +58,8 @@ pub const CHECKS: &[Check] = &[
         id: "ping.busy",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Together,
         needs: &[Capability::Ping],
+        runs: Runs::ANYWHERE,
         source: SOURCE,
         rule: "while a long request runs, /ping reports `HealthyBusy` (needs the reference server's `slow` tool)",
         run: check_fn!(busy),
@@ -68,7 +68,7 @@ pub const CHECKS: &[Check] = &[
 
 /// `--require-ping` turns every ping.* violation into a failure.
 fn level(cx: &Cx) -> Level {
-    if cx.options().require_ping {
+    if cx.settings().require_ping {
         Level::Must
     } else {
         Level::Should
@@ -132,7 +132,7 @@ async fn status(cx: &Cx) -> Result<Outcome, WireError> {
         Some("Healthy" | "HealthyBusy") => Outcome::pass(format!("status {}", status.unwrap_or(&json!(null)))),
         Some(s) if s.eq_ignore_ascii_case("healthy") || s.eq_ignore_ascii_case("healthybusy") => Outcome::violation(
             level(cx),
-            format!("status `{s}` has the wrong case: AgentCore documents `Healthy` / `HealthyBusy` (the seed's lowercase example is wrong)"),
+            format!("status `{s}` has the wrong case: AgentCore documents `Healthy` / `HealthyBusy` (a lowercase example in AWS's guide is wrong)"),
         ),
         _ => Outcome::violation(level(cx), format!("status is {}, not `Healthy` or `HealthyBusy`", json!(status))),
     }

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::util::{list_of, short, skip_undeclared};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::Cx;
 use crate::wire::transport::WireError;
 
@@ -14,8 +14,8 @@ pub const CHECKS: &[Check] = &[
         id: "prompts.list",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: PROMPTS,
         rule: "prompts/list items have a string `name`",
         run: check_fn!(prompts_list),
@@ -24,8 +24,8 @@ pub const CHECKS: &[Check] = &[
         id: "prompts.get",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: PROMPTS,
         rule: "getting a listed prompt gives messages with a role and typed content",
         run: check_fn!(prompts_get),

@@ -1,62 +1,63 @@
 //! remote — the InvokeAgentRuntime path (an AgentCore runtime, or the local emulator): what a
-//! production client sees through the platform. Each check sends its requests straight through
-//! the API with `util::invoke`, so the platform's own refusals come back typed.
+//! production client sees through the platform. Each check sends its requests as platform calls
+//! (`Cx::invoke`), so the platform's own refusals come back typed; they need a transport that
+//! offers them (`Capability::Platform`), and skip elsewhere with the reason.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::util::{Invoked, invoke, runtime};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
-use crate::probe::{Cx, Era, SESSION_ID};
-use crate::wire::agentcore::{Answer, Auth, Credential, RUNTIME_SESSION_ID};
-use crate::wire::transport::WireError;
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
+use crate::probe::{Cx, Era, Invoked, Req, SESSION_ID};
+use crate::wire::agentcore::contract::RUNTIME_SESSION_ID;
+use crate::wire::platform::{AuthKind, Credential};
+use crate::wire::transport::{Capability, WireError};
 
 pub const CHECKS: &[Check] = &[
     Check {
         id: "remote.sse-response",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE,
         source: "AGENTCORE runtime-mcp-protocol-contract (response format); MCP basic/transports",
-        rule: "through InvokeAgentRuntime, tools/list with the seed's Accept comes back as one parsable JSON or SSE body holding the response to its id",
+        rule: "through InvokeAgentRuntime, tools/list with the Accept AWS's guides send comes back as one parsable JSON or SSE body holding the response to its id",
         run: check_fn!(sse_response),
     },
     Check {
         id: "remote.accept",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE,
         source: "AGENTCORE deploy guides (the 406 claim); MCP basic/transports (client Accept MUST list both)",
-        rule: "the seed's Accept (`application/json, text/event-stream`) is served (MUST); a call without the accept member — the Rust SDK's default — is served too (interop hazard); one media type alone is reported",
+        rule: "the Accept AWS's guides send (`application/json, text/event-stream`) is served (MUST); a call without the accept member — the Rust SDK's default — is served too (interop hazard); one media type alone is reported",
         run: check_fn!(accept),
     },
     Check {
         id: "remote.session-roundtrip",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE,
         source: "AGENTCORE runtime-mcp-protocol-contract (Session Management: accept the platform's Mcp-Session-Id)",
         rule: "the runtime session id comes back unchanged; the Mcp-Session-Id a response carries (the server's or the platform's) is accepted on the next request",
         run: check_fn!(session_roundtrip),
     },
     Check {
-        id: "remote.seed-protocol-version",
+        id: "remote.guide-protocol-version",
         level: Level::Should,
         scope: Scope::Legacy,
-        phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE,
         source: "AGENTCORE deploy guides (clients told to send mcpProtocolVersion='2024-11-05'); interop hazard",
-        rule: "a request with `Mcp-Protocol-Version: 2024-11-05`, as the guides tell clients to send, is served",
-        run: check_fn!(seed_protocol_version),
+        rule: "a request with `Mcp-Protocol-Version: 2024-11-05`, the version AWS's AgentCore guides tell clients to send, is served",
+        run: check_fn!(guide_protocol_version),
     },
     Check {
         id: "remote.auth-required",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE,
         source: "AGENTCORE runtime-mcp-protocol-contract (OAuth Authentication Responses); InvokeAgentRuntime API (SigV4)",
         rule: "without credentials, or with wrong ones, the runtime refuses: 403 for SigV4, 401 with WWW-Authenticate for OAuth",
         run: check_fn!(auth_required),
@@ -65,8 +66,8 @@ pub const CHECKS: &[Check] = &[
         id: "remote.errors-typed",
         level: Level::Should,
         scope: Scope::Server,
-        phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE,
         source: "InvokeAgentRuntime API (errors: x-amzn-ErrorType, message)",
         rule: "a request the platform refuses (a 32-character runtime session id) comes back as a typed error with a message, which SDKs surface as e.g. ValidationException",
         run: check_fn!(errors_typed),
@@ -74,7 +75,7 @@ pub const CHECKS: &[Check] = &[
 ];
 
 /// A tools/list or ping as the AgentCore guides send it.
-fn seed_request(cx: &Cx) -> crate::probe::Req {
+fn guide_request(cx: &Cx) -> Req {
     if cx.declares("tools") {
         cx.standard("tools/list", json!({}))
     } else {
@@ -82,50 +83,57 @@ fn seed_request(cx: &Cx) -> crate::probe::Req {
     }
 }
 
-fn id_of(req: &crate::probe::Req) -> Value {
-    req.expect.as_ref().map(|(id, _)| id.clone()).unwrap_or(Value::Null)
-}
-
-/// A request in the run's session (stateful servers), with its id.
-fn in_session(cx: &Cx, req: crate::probe::Req) -> crate::probe::Req {
+/// A request in the run's session (stateful servers).
+fn in_session(cx: &Cx, req: Req) -> Req {
     match cx.session() {
         Some(session) => req.header(SESSION_ID, session),
         None => req,
     }
 }
 
+/// The platform's refusal of a call that should have been served: that check's `error`.
+fn refused(cx: &Cx, invoked: &Invoked) -> Option<Outcome> {
+    match invoked {
+        Invoked::Refused(refusal) => Some(Outcome::error(
+            refusal.explain(cx.platform_auth().unwrap_or(AuthKind::SigV4)),
+        )),
+        Invoked::Served(_) => None,
+    }
+}
+
 async fn sse_response(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
+    let invoked = cx
+        .invoke(in_session(cx, guide_request(cx)), Credential::Configured)
+        .await?;
+    if let Some(error) = refused(cx, &invoked) {
+        return Ok(error);
+    }
+    let Invoked::Served(reply) = &invoked else {
+        unreachable!("refusals returned above")
     };
-    let req = in_session(cx, seed_request(cx));
-    let id = id_of(&req);
-    let invoked = invoke(cx, &runtime, req, Credential::Configured).await?;
-    let Answer::Served(http) = &invoked.answer else {
-        return Ok(Outcome::error(invoked.summary()));
-    };
-    if !(200..300).contains(&http.status) {
+    if !(200..300).contains(&reply.status()) {
         return Ok(Outcome::fail(format!("not served: {}", invoked.summary())));
     }
-    Ok(match invoked.response(&id) {
+    let id = reply
+        .request
+        .expect
+        .as_ref()
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default();
+    Ok(match reply.response() {
         Some(_) => Outcome::pass(format!("{}: the response to id {id} parsed", invoked.summary())),
         None => Outcome::fail(format!(
             "{}: no response to id {id} in the body as a strict client reads it ({} message(s) parsed)",
             invoked.summary(),
-            invoked.messages.len()
+            reply.messages.len()
         ))
-        .with(crate::wire::sse::excerpt(&String::from_utf8_lossy(&http.body), 300)),
+        .with(reply.evidence()),
     })
 }
 
 async fn accept(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
     let variants: [(&str, Option<&str>); 4] = [
-        ("both (the seed's)", Some("application/json, text/event-stream")),
+        ("both (AWS's guides)", Some("application/json, text/event-stream")),
         ("no accept member (the Rust SDK's default)", None),
         ("application/json only", Some("application/json")),
         ("text/event-stream only", Some("text/event-stream")),
@@ -133,24 +141,24 @@ async fn accept(cx: &Cx) -> Result<Outcome, WireError> {
     let mut matrix = Vec::new();
     let mut missing_refused = None;
     for (i, (name, accept)) in variants.iter().enumerate() {
-        let mut req = in_session(cx, cx.cheap());
-        req = match accept {
+        let req = in_session(cx, cx.cheap());
+        let req = match accept {
             Some(value) => req.header("accept", value),
             None => req.without("accept"),
         };
-        let id = id_of(&req);
-        let invoked = invoke(cx, &runtime, req, Credential::Configured).await?;
-        if let Answer::Refused(refusal) = &invoked.answer {
-            return Ok(Outcome::error(refusal.explain(&runtime.spec().auth)));
+        let invoked = cx.invoke(req, Credential::Configured).await?;
+        if let Some(error) = refused(cx, &invoked) {
+            return Ok(error);
         }
-        let served = invoked.response(&id).is_some_and(|m| m.get("result").is_some());
+        let served = invoked.result().is_some();
         matrix.push(format!("{name}: {}", invoked.summary()));
         match (i, served) {
             (0, false) => {
-                return Ok(
-                    Outcome::fail(format!("the seed's Accept was not served: {}", invoked.summary()))
-                        .with(matrix.join("; ")),
-                );
+                return Ok(Outcome::fail(format!(
+                    "the Accept AWS's guides send was not served: {}",
+                    invoked.summary()
+                ))
+                .with(matrix.join("; ")));
             }
             (1, false) => missing_refused = Some(invoked.summary()),
             // One media type only: a server may refuse it (clients MUST accept both); reported.
@@ -167,56 +175,47 @@ async fn accept(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn session_roundtrip(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
-    let cx = &Cx {
-        probe: cx.probe.clone(),
-        era: Some(Era::Legacy),
-    };
-    if cx.probe.discovery.legacy.is_none() {
+    let cx = &cx.in_era(Era::Legacy);
+    let initialize = || cx.standard("initialize", crate::wire::jsonrpc::initialize_params(&cx.version()));
+    if cx.discovery().legacy.is_none() {
         // Through the platform even initialize carries a session id (the platform's). A server
         // that answers it 404, as servers answer unknown sessions, cannot be used on AgentCore.
-        let initialize = cx.standard("initialize", crate::wire::jsonrpc::initialize_params(&cx.version()));
-        let invoked = invoke(cx, &runtime, initialize, Credential::Configured).await?;
-        return Ok(match &invoked.answer {
-            Answer::Served(http) if http.status == 404 => Outcome::fail(format!(
+        let invoked = cx.invoke(initialize(), Credential::Configured).await?;
+        return Ok(match &invoked {
+            Invoked::Served(reply) if reply.status() == 404 => Outcome::fail(format!(
                 "initialize got {} through the platform, which adds an Mcp-Session-Id: the server refuses session ids it did not mint, so no client can start on AgentCore",
                 invoked.summary()
             )),
             _ => Outcome::skip(format!(
                 "the server speaks no legacy era ({})",
-                cx.probe.discovery.legacy_absent
+                cx.discovery().legacy_absent
             )),
         });
     }
-    let sent_runtime_session = runtime.spec().runtime_session_id.clone();
+    let sent_runtime_session = cx.runtime_session_id().unwrap_or_default();
     // A stateful server mints its id at initialize; a stateless one gets the platform's.
-    let first = if cx.stateful() {
-        cx.standard("initialize", crate::wire::jsonrpc::initialize_params(&cx.version()))
-    } else {
-        cx.cheap()
+    let first = if cx.stateful() { initialize() } else { cx.cheap() };
+    let invoked = cx.invoke(first, Credential::Configured).await?;
+    if let Some(error) = refused(cx, &invoked) {
+        return Ok(error);
+    }
+    let Invoked::Served(reply) = &invoked else {
+        unreachable!("refusals returned above")
     };
-    let first_id = id_of(&first);
-    let invoked = invoke(cx, &runtime, first, Credential::Configured).await?;
-    let Answer::Served(http) = &invoked.answer else {
-        return Ok(Outcome::error(invoked.summary()));
-    };
-    if invoked.response(&first_id).and_then(|m| m.get("result")).is_none() {
+    if invoked.result().is_none() {
         return Ok(Outcome::fail(format!(
             "a request without Mcp-Session-Id (the platform adds one) was not served: {}",
             invoked.summary()
         )));
     }
-    let echoed = http.header(RUNTIME_SESSION_ID);
+    let echoed = reply.http.header(RUNTIME_SESSION_ID);
     if echoed.is_some_and(|e| e != sent_runtime_session) {
         return Ok(Outcome::fail(format!(
             "runtime session `{sent_runtime_session}` came back as `{}`",
             echoed.unwrap_or("")
         )));
     }
-    let Some(session) = http.header(SESSION_ID).map(str::to_string) else {
+    let Some(session) = reply.http.header(SESSION_ID).map(str::to_string) else {
         return Ok(Outcome::warn(
             "the response carries no Mcp-Session-Id: clients cannot stay on one microVM",
         ));
@@ -225,12 +224,11 @@ async fn session_roundtrip(cx: &Cx) -> Result<Outcome, WireError> {
         let initialized = cx
             .notification("notifications/initialized", json!({}))
             .header(SESSION_ID, &session);
-        invoke(cx, &runtime, initialized, Credential::Configured).await?;
+        cx.invoke(initialized, Credential::Configured).await?;
     }
     let again = cx.cheap().header(SESSION_ID, &session);
-    let again_id = id_of(&again);
-    let invoked = invoke(cx, &runtime, again, Credential::Configured).await?;
-    Ok(match invoked.response(&again_id).and_then(|m| m.get("result")) {
+    let invoked = cx.invoke(again, Credential::Configured).await?;
+    Ok(match invoked.result() {
         Some(_) => Outcome::pass(format!(
             "runtime session echoed{}; Mcp-Session-Id `{session}` accepted on the next request",
             if echoed.is_some() { "" } else { " (not returned)" }
@@ -242,18 +240,13 @@ async fn session_roundtrip(cx: &Cx) -> Result<Outcome, WireError> {
     })
 }
 
-async fn seed_protocol_version(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
-    let req = in_session(cx, seed_request(cx)).header("mcp-protocol-version", "2024-11-05");
-    let id = id_of(&req);
-    let invoked = invoke(cx, &runtime, req, Credential::Configured).await?;
-    if let Answer::Refused(refusal) = &invoked.answer {
-        return Ok(Outcome::error(refusal.explain(&runtime.spec().auth)));
+async fn guide_protocol_version(cx: &Cx) -> Result<Outcome, WireError> {
+    let req = in_session(cx, guide_request(cx)).header("mcp-protocol-version", "2024-11-05");
+    let invoked = cx.invoke(req, Credential::Configured).await?;
+    if let Some(error) = refused(cx, &invoked) {
+        return Ok(error);
     }
-    Ok(match invoked.response(&id).and_then(|m| m.get("result")) {
+    Ok(match invoked.result() {
         Some(_) => Outcome::pass(format!(
             "served with Mcp-Protocol-Version 2024-11-05 ({})",
             invoked.summary()
@@ -266,26 +259,22 @@ async fn seed_protocol_version(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn auth_required(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
-    let oauth = matches!(runtime.spec().auth, Auth::Bearer(_));
+    let oauth = cx.platform_auth() == Some(AuthKind::Bearer);
     let mut seen = Vec::new();
     for (credential, name) in [
         (Credential::Missing, "no credentials"),
         (Credential::Wrong, "wrong credentials"),
     ] {
-        let invoked = invoke(cx, &runtime, cx.cheap(), credential).await?;
-        match &invoked.answer {
-            Answer::Served(http) if (200..300).contains(&http.status) => {
+        let invoked = cx.invoke(cx.cheap(), credential).await?;
+        match &invoked {
+            Invoked::Served(reply) if (200..300).contains(&reply.status()) => {
                 return Ok(Outcome::fail(format!(
                     "a call with {name} was served ({}): anyone can invoke this runtime",
                     invoked.summary()
                 )));
             }
-            Answer::Served(http) => seen.push(format!("{name}: HTTP {} (not a platform error)", http.status)),
-            Answer::Refused(refusal) => {
+            Invoked::Served(reply) => seen.push(format!("{name}: HTTP {} (not a platform error)", reply.status())),
+            Invoked::Refused(refusal) => {
                 let expected = if oauth { 401 } else { 403 };
                 if refusal.status != expected && !(oauth && refusal.status == 403) {
                     return Ok(Outcome::fail(format!(
@@ -306,29 +295,27 @@ async fn auth_required(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn errors_typed(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
     // 32 characters: one short of the API's minimum. The suite refuses to send such an id on
     // its own; this request breaks the rule on purpose.
     let short = "x".repeat(32);
-    let req = cx.cheap().header(RUNTIME_SESSION_ID, &short);
-    let invoked: Invoked = invoke(cx, &runtime, req, Credential::Configured).await?;
-    Ok(match &invoked.answer {
-        Answer::Refused(refusal) if !refusal.message.is_empty() => {
+    let req = cx
+        .cheap()
+        .header(RUNTIME_SESSION_ID, &short)
+        .on_purpose("a 32-character runtime session id");
+    Ok(match cx.invoke(req, Credential::Configured).await? {
+        Invoked::Refused(refusal) if !refusal.message.is_empty() => {
             Outcome::pass(format!("{} {}: {}", refusal.status, refusal.code, refusal.message))
         }
-        Answer::Refused(refusal) => Outcome::warn(format!(
+        Invoked::Refused(refusal) => Outcome::warn(format!(
             "{} {} without a message: clients can only show the code",
             refusal.status, refusal.code
         )),
-        Answer::Served(http) if (200..300).contains(&http.status) => Outcome::skip(
+        Invoked::Served(reply) if (200..300).contains(&reply.status()) => Outcome::skip(
             "the platform served a 32-character runtime session id, so there was no refusal to judge (session.runtime-id-length judges that)",
         ),
-        Answer::Served(http) => Outcome::warn(format!(
+        Invoked::Served(reply) => Outcome::warn(format!(
             "refused with HTTP {} but no x-amzn-ErrorType: SDKs raise an unnamed error",
-            http.status
+            reply.status()
         )),
     })
 }

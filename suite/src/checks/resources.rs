@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::util::{list_of, short, skip_undeclared};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::Cx;
 use crate::wire::transport::WireError;
 
@@ -14,8 +14,8 @@ pub const CHECKS: &[Check] = &[
         id: "resources.list",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: RESOURCES,
         rule: "resources/list items have a string `uri` and `name`",
         run: check_fn!(resources_list),
@@ -24,8 +24,8 @@ pub const CHECKS: &[Check] = &[
         id: "resources.read",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: RESOURCES,
         rule: "reading a listed resource gives contents with `uri` and `text` or `blob`",
         run: check_fn!(resources_read),

@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use serde_json::{Value, json};
 
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
 use crate::probe::{Cx, Era};
 use crate::wire::transport::WireError;
 
@@ -14,8 +14,8 @@ pub const CHECKS: &[Check] = &[Check {
     id: "schema.valid",
     level: Level::Must,
     scope: Scope::Server,
-    phase: Phase::Last,
     needs: &[],
+    runs: Runs::ANYWHERE.in_phase(Phase::Last),
     source: "MCP schema.json of each revision (official, in fixtures/schemas/)",
     rule: "every message received validates against the schema of its revision (envelope, and the result of known methods)",
     run: check_fn!(valid),
@@ -94,7 +94,7 @@ fn validate(revision: &str, name: &'static str, instance: &Value) -> Option<Resu
 
 /// Makes sure the core results are among the messages seen, whatever `--only` selected.
 async fn fetch_core_results(cx: &Cx) -> Result<(), WireError> {
-    let discovery = &cx.probe.discovery;
+    let discovery = cx.discovery();
     let eras = [
         (Era::Legacy, discovery.legacy.is_some()),
         (Era::Modern, discovery.modern.is_some()),
@@ -103,10 +103,7 @@ async fn fetch_core_results(cx: &Cx) -> Result<(), WireError> {
         if !spoken {
             continue;
         }
-        let cx = Cx {
-            probe: cx.probe.clone(),
-            era: Some(era),
-        };
+        let cx = cx.in_era(era);
         for (capability, method) in [
             ("tools", "tools/list"),
             ("resources", "resources/list"),
@@ -122,7 +119,7 @@ async fn fetch_core_results(cx: &Cx) -> Result<(), WireError> {
 
 async fn valid(cx: &Cx) -> Result<Outcome, WireError> {
     fetch_core_results(cx).await?;
-    let seen = cx.probe.seen.lock().unwrap_or_else(|e| e.into_inner());
+    let seen = cx.seen_messages();
     let mut checked = 0;
     let mut unknown_revisions = Vec::new();
     for item in seen.iter() {

@@ -7,10 +7,11 @@
 
 use serde_json::json;
 
-use super::util::{has_result, is_success, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
-use crate::probe::{Cx, Profile, Reply, SESSION_ID};
-use crate::wire::agentcore::{Answer, Credential, RUNTIME_SESSION_ID, new_runtime_session_id};
+use super::util::{has_result, is_success};
+use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
+use crate::probe::{Cx, Invoked, Profile, Reply, SESSION_ID};
+use crate::wire::agentcore::contract::{RUNTIME_SESSION_ID, new_runtime_session_id};
+use crate::wire::platform::Credential;
 use crate::wire::transport::{Capability, WireError};
 
 const AGENTCORE: &str = "AGENTCORE runtime-mcp-protocol-contract.html (session management)";
@@ -21,8 +22,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.platform-headers-accepted",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: AGENTCORE,
         rule: "what the platform adds is served: a stateless server, session ids it never minted (33, 64, 256 chars); \
                a stateful one, its own id with the runtime session id, WorkloadAccessToken and traceparent",
@@ -32,8 +33,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.no-initialize-needed",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: AGENTCORE,
         rule: "a stateless server serves tools/list with a fresh session id and no prior initialize",
         run: check_fn!(no_initialize_needed),
@@ -42,8 +43,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.id-visible-ascii",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: SESSIONS,
         rule: "a minted Mcp-Session-Id contains only visible ASCII (0x21–0x7E)",
         run: check_fn!(id_visible_ascii),
@@ -52,8 +53,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.unknown-404",
         level: Level::Should,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: SESSIONS,
         rule: "a stateful server answers a session id it never minted with 404 (the MUST covers terminated sessions)",
         run: check_fn!(unknown_404),
@@ -62,8 +63,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.missing-400",
         level: Level::Should,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: SESSIONS,
         rule: "a server that requires a session id answers a request without one with 400",
         run: check_fn!(missing_400),
@@ -72,8 +73,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.terminated-404",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[Capability::AnyMethodAndPath],
+        runs: Runs::ANYWHERE,
         source: SESSIONS,
         rule: "after a 2xx DELETE ends a session, requests with its id get 404",
         run: check_fn!(terminated_404),
@@ -82,8 +83,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.reinitialize",
         level: Level::Must,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: SESSIONS,
         rule: "after a 404 for its session, a client's initialize without an id starts a session that works",
         run: check_fn!(reinitialize),
@@ -92,8 +93,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.id-entropy",
         level: Level::Should,
         scope: Scope::Legacy,
-        phase: Phase::Alone,
         needs: &[],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: "MCP 2025-11-25 basic/transports.mdx#session-management (SHOULD be cryptographically secure); \
                  AGENTCORE stateful MCP (an id routes to a user's microVM)",
         rule: "minted session ids never repeat, follow no counter or clock, and carry at least 64 bits of entropy (estimated)",
@@ -103,8 +104,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.delete",
         level: Level::Should,
         scope: Scope::Legacy,
-        phase: Phase::Together,
         needs: &[Capability::AnyMethodAndPath],
+        runs: Runs::ANYWHERE,
         source: SESSIONS,
         rule: "DELETE on the MCP endpoint answers 2xx or 405",
         run: check_fn!(delete),
@@ -113,8 +114,8 @@ pub const CHECKS: &[Check] = &[
         id: "session.runtime-id-length",
         level: Level::Must,
         scope: Scope::Server,
-        phase: Phase::Together,
-        needs: &[],
+        needs: &[Capability::Platform],
+        runs: Runs::ANYWHERE,
         source: "InvokeAgentRuntime API (runtimeSessionId: length 33 to 256)",
         rule: "through the platform, runtime session ids of 32 and 257 characters get 400 ValidationException; 33 and 256 are accepted (the suite itself refuses to send ids outside 33..256)",
         run: check_fn!(runtime_id_length),
@@ -123,8 +124,8 @@ pub const CHECKS: &[Check] = &[
 
 /// A session id of `len` visible-ASCII characters that no server minted.
 fn foreign_session_id(len: usize) -> String {
-    let seed = "agentcore-mcp-suite-platform-session-";
-    seed.chars().chain(('a'..='z').cycle()).take(len).collect()
+    let prefix = "agentcore-mcp-suite-platform-session-";
+    prefix.chars().chain(('a'..='z').cycle()).take(len).collect()
 }
 
 /// What AgentCore adds to a stateful server's requests: the runtime session id, the workload
@@ -137,7 +138,7 @@ const PLATFORM_HEADERS: &[(&str, &str)] = &[
 /// Platform session headers are served: foreign ids by a stateless server, the platform's extra
 /// headers beside its own id by a stateful one.
 async fn platform_headers_accepted(cx: &Cx) -> Result<Outcome, WireError> {
-    if cx.options().profile != Profile::Agentcore {
+    if cx.settings().profile != Profile::Agentcore {
         return Ok(Outcome::skip("an AgentCore rule (profile agentcore)"));
     }
     for len in [33, 64, 256] {
@@ -159,7 +160,7 @@ async fn platform_headers_accepted(cx: &Cx) -> Result<Outcome, WireError> {
             };
             return Ok(Outcome::fail(format!(
                 "{what} ({len}-character runtime session id) was refused ({}); AgentCore adds these to every request",
-                status_line(&reply)
+                reply.status_line()
             ))
             .with(reply.evidence()));
         }
@@ -173,7 +174,7 @@ async fn platform_headers_accepted(cx: &Cx) -> Result<Outcome, WireError> {
 
 /// No initialize is needed: every AgentCore request may land on a fresh microVM.
 async fn no_initialize_needed(cx: &Cx) -> Result<Outcome, WireError> {
-    if cx.options().profile != Profile::Agentcore {
+    if cx.settings().profile != Profile::Agentcore {
         return Ok(Outcome::skip(
             "an AgentCore rule (profile agentcore); MCP servers may require initialize",
         ));
@@ -194,7 +195,7 @@ async fn no_initialize_needed(cx: &Cx) -> Result<Outcome, WireError> {
     } else {
         Outcome::fail(format!(
             "{method} without a prior initialize was not served ({}); behind AgentCore any request may be the first",
-            status_line(&reply)
+            reply.status_line()
         ))
     }
     .with(reply.evidence()))
@@ -227,7 +228,7 @@ const STATELESS: &str = "initialize mints no session id (a stateless server)";
 /// A stateful server answers an id it never minted with 404.
 async fn unknown_404(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.stateful() {
-        return Ok(Outcome::skip(if cx.options().profile == Profile::Agentcore {
+        return Ok(Outcome::skip(if cx.settings().profile == Profile::Agentcore {
             "a stateless server must serve ids it never minted under AgentCore (session.platform-headers-accepted)"
         } else {
             STATELESS
@@ -243,7 +244,7 @@ async fn unknown_404(cx: &Cx) -> Result<Outcome, WireError> {
     } else {
         Outcome::warn(format!(
             "an unknown session id got {}, not 404; clients then never learn to start a new session",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(reply.evidence())
     })
@@ -254,7 +255,7 @@ async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
     if !cx.stateful() {
         return Ok(Outcome::skip(STATELESS));
     }
-    if cx.probe.transport.adds_session_ids() {
+    if cx.transport_adds_session_ids() {
         return Ok(Outcome::skip(
             "the platform adds an Mcp-Session-Id to every request without one: the server never sees a request without",
         ));
@@ -269,7 +270,7 @@ async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
         400 => Outcome::pass("400 without a session id"),
         _ => Outcome::warn(format!(
             "a request without a session id got {}, not 400",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(reply.evidence()),
     })
@@ -328,7 +329,7 @@ async fn terminated_404(cx: &Cx) -> Result<Outcome, WireError> {
         Outcome::fail(format!(
             "after DELETE answered {}, the ended session's id got {}; it MUST be 404",
             deleted.status(),
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(deleted.evidence())
         .with(reply.evidence())
@@ -352,7 +353,7 @@ async fn reinitialize(cx: &Cx) -> Result<Outcome, WireError> {
     if gone.status() != 404 {
         return Ok(Outcome::skip(format!(
             "no 404 to recover from: a gone session id got {}",
-            status_line(&gone)
+            gone.status_line()
         )));
     }
     let (second, init) = cx.new_session().await?;
@@ -365,7 +366,7 @@ async fn reinitialize(cx: &Cx) -> Result<Outcome, WireError> {
     } else {
         Outcome::fail(format!(
             "the session initialize started after a 404 does not work: {}",
-            status_line(&reply)
+            reply.status_line()
         ))
         .with(init.evidence())
         .with(reply.evidence())
@@ -497,10 +498,6 @@ fn runtime_session_id_of_length(length: usize) -> String {
 }
 
 async fn runtime_id_length(cx: &Cx) -> Result<Outcome, WireError> {
-    let runtime = match super::util::runtime(cx) {
-        Ok(r) => r,
-        Err(skip) => return Ok(skip),
-    };
     let mut seen = Vec::new();
     for length in [32, 33, 256, 257] {
         let id = runtime_session_id_of_length(length);
@@ -508,9 +505,8 @@ async fn runtime_id_length(cx: &Cx) -> Result<Outcome, WireError> {
             .cheap()
             .header(RUNTIME_SESSION_ID, &id)
             .on_purpose(&format!("a {length}-character runtime session id"));
-        let invoked = super::util::invoke(cx, &runtime, req, Credential::Configured).await?;
-        let refused =
-            matches!(&invoked.answer, Answer::Refused(r) if r.status == 400 && r.code == "ValidationException");
+        let invoked = cx.invoke(req, Credential::Configured).await?;
+        let refused = matches!(&invoked, Invoked::Refused(r) if r.status == 400 && r.code == "ValidationException");
         let allowed = (33..=256).contains(&length);
         seen.push(format!("{length}: {}", invoked.summary()));
         if refused == allowed {

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
 use crate::probe::{Cx, Era, Reply};
+use crate::wire::jsonrpc::answers;
 use crate::wire::sse::{Finding, SseStream, jsonrpc_findings};
 use crate::wire::transport::Capability;
 use crate::wire::transport::{Cut, WireError};
@@ -20,8 +21,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.utf8",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/transports.mdx (JSON-RPC messages MUST be UTF-8); WHATWG-SSE §9.2.5",
         rule: "every SSE body is valid UTF-8",
         run: check_fn!(utf8),
@@ -30,8 +31,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.events-terminated",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: WHATWG,
         rule: "the last event ends with a blank line (clients discard an unterminated event, losing the response)",
         run: check_fn!(events_terminated),
@@ -40,8 +41,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.data-is-jsonrpc",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: TRANSPORT,
         rule: "every non-empty `data` is one JSON-RPC message; empty data only in a priming event with an id",
         run: check_fn!(data_is_jsonrpc),
@@ -50,8 +51,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.response-once",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "JSONRPC 2.0 §5 (one response per request); MCP 2025-11-25 basic/transports.mdx (SHOULD include it, else resumable)",
         rule: "the response to the request's id appears exactly once (missing on a resumable stream with event ids: a warn)",
         run: check_fn!(response_once),
@@ -60,8 +61,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.closes-after-response",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[Capability::RawBytes],
+        runs: Runs::ANYWHERE,
         source: TRANSPORT,
         rule: "the stream ends soon (within 1 s) after the response",
         run: check_fn!(closes_after_response),
@@ -70,8 +71,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.related-only",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (MUST NOT send independent requests); 2025-11-25 transports (SHOULD relate)",
         rule: "only notifications related to the request precede the response; no server-to-client requests in 2026-07-28",
         run: check_fn!(related_only),
@@ -80,8 +81,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.event-ids-unique",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 basic/transports.mdx#resumability-and-redelivery",
         rule: "event ids, if used, are unique",
         run: check_fn!(event_ids_unique),
@@ -90,8 +91,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.retry-numeric",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: WHATWG,
         rule: "`retry` values are ASCII digits (others are ignored by clients)",
         run: check_fn!(retry_numeric),
@@ -100,8 +101,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.event-name",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: WHATWG,
         rule: "`event` is absent or `message` (EventSource-style clients drop other names)",
         run: check_fn!(event_name),
@@ -110,8 +111,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.line-endings",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: WHATWG,
         rule: "one kind of line ending per stream (mixed endings trip hand-written parsers)",
         run: check_fn!(line_endings),
@@ -120,8 +121,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.headers",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[Capability::ResponseHeaders],
+        runs: Runs::ANYWHERE,
         source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (X-Accel-Buffering SHOULD); proxy buffering hazard",
         rule: "SSE responses carry `Cache-Control: no-cache` and `X-Accel-Buffering: no`",
         run: check_fn!(headers),
@@ -130,8 +131,8 @@ pub const CHECKS: &[Check] = &[
         id: "sse.keepalive",
         level: Level::Should,
         scope: Scope::EachEra,
-        phase: Phase::Alone,
         needs: &[Capability::RawBytes],
+        runs: Runs::ANYWHERE.in_phase(Phase::Alone),
         source: "MCP 2026-07-28 basic/transports/streamable-http.mdx (keep-alive comments, every 15 s in the SDKs)",
         rule: "during a long request the stream is never silent longer than --keepalive-max-gap (needs --slow-checks)",
         run: check_fn!(keepalive),
@@ -140,7 +141,7 @@ pub const CHECKS: &[Check] = &[
 
 /// The era's SSE responses (fetched once per era and shared by the checks here).
 async fn samples(cx: &Cx) -> Result<Vec<Reply>, WireError> {
-    let mut cache = cx.probe.sse_samples[cx.era() as usize].lock().await;
+    let mut cache = cx.sse_samples_slot().await;
     if let Some(replies) = cache.as_ref() {
         return Ok(replies.clone());
     }
@@ -248,10 +249,6 @@ async fn data_is_jsonrpc(cx: &Cx) -> Result<Outcome, WireError> {
         "every data field is one JSON-RPC message",
     )
     .await
-}
-
-fn answers(message: &Value, id: &Value) -> bool {
-    message.get("id") == Some(id) && (message.get("result").is_some() || message.get("error").is_some())
 }
 
 async fn response_once(cx: &Cx) -> Result<Outcome, WireError> {
@@ -471,7 +468,7 @@ async fn headers(cx: &Cx) -> Result<Outcome, WireError> {
 
 /// During a long request, no silence on the stream lasts longer than the allowed gap.
 async fn keepalive(cx: &Cx) -> Result<Outcome, WireError> {
-    if !cx.options().slow_checks {
+    if !cx.settings().slow_checks {
         return Ok(Outcome::skip(
             "takes longer than the keep-alive gap; run with --slow-checks",
         ));
@@ -481,7 +478,7 @@ async fn keepalive(cx: &Cx) -> Result<Outcome, WireError> {
             "no `slow` tool the call policy allows, to make a long request (the reference server has one)",
         ));
     }
-    let gap = cx.options().keepalive_max_gap;
+    let gap = cx.settings().keepalive_max_gap;
     let seconds = (gap + Duration::from_millis(500)).as_secs_f64() * 1.5;
     let mut req = cx.standard(
         "tools/call",

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-use super::util::{callable, short, skip_undeclared, status_line};
-use super::{Check, Level, Outcome, Phase, Scope, check_fn};
+use super::util::{callable, short, skip_undeclared};
+use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Reply};
 use crate::wire::transport::WireError;
 
@@ -17,8 +17,8 @@ pub const CHECKS: &[Check] = &[
         id: "tools.list",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: TOOLS,
         rule: "tools/list gives unique names and an object inputSchema that is a valid JSON Schema; odd names warn",
         run: check_fn!(tools_list),
@@ -27,8 +27,8 @@ pub const CHECKS: &[Check] = &[
         id: "tools.call",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: TOOLS,
         rule: "the tools the call policy allows (read-only ones by default) answer `content`; structuredContent matches outputSchema",
         run: check_fn!(tools_call),
@@ -37,8 +37,8 @@ pub const CHECKS: &[Check] = &[
         id: "tools.unknown",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: TOOLS,
         rule: "calling an unknown tool gives an error (JSON-RPC error or isError), never a success",
         run: check_fn!(tools_unknown),
@@ -47,8 +47,8 @@ pub const CHECKS: &[Check] = &[
         id: "tools.pagination",
         level: Level::Must,
         scope: Scope::EachEra,
-        phase: Phase::Together,
         needs: &[],
+        runs: Runs::ANYWHERE,
         source: "MCP 2025-11-25 server/utilities/pagination.mdx",
         rule: "following nextCursor ends without repeating a cursor (MUST); an invalid cursor gets -32602 (SHOULD: a warn)",
         run: check_fn!(tools_pagination),
@@ -163,7 +163,7 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
             (None, None) => Some(format!(
                 "`{}` got no JSON-RPC response ({})",
                 tool["name"],
-                status_line(&reply)
+                reply.status_line()
             )),
         };
         if let Some(problem) = problem {
@@ -177,7 +177,7 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         Outcome::warn(format!(
             "{} did not answer within {} s (slow, not a violation; raise --timeout); {called} others well-formed",
             slow.join(", "),
-            cx.options().timeout.as_secs_f64()
+            cx.settings().timeout.as_secs_f64()
         ))
     };
     if !not_called.is_empty() {
@@ -204,7 +204,7 @@ async fn tools_unknown(cx: &Cx) -> Result<Outcome, WireError> {
             Outcome::pass("isError: true (the spec's example uses a JSON-RPC error; both are accepted)")
         }
         (Some(result), _) => Outcome::fail(format!("an unknown tool returned a success: {}", short(result))),
-        (None, None) => Outcome::fail(format!("no JSON-RPC response ({})", status_line(&reply))),
+        (None, None) => Outcome::fail(format!("no JSON-RPC response ({})", reply.status_line())),
     }
     .with(reply.evidence()))
 }
@@ -226,7 +226,7 @@ async fn tools_pagination(cx: &Cx) -> Result<Outcome, WireError> {
         pages += 1;
         let Some(result) = reply.result() else {
             return Ok(
-                Outcome::fail(format!("page {pages} of tools/list failed ({})", status_line(&reply)))
+                Outcome::fail(format!("page {pages} of tools/list failed ({})", reply.status_line()))
                     .with(reply.evidence()),
             );
         };

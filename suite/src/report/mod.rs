@@ -4,12 +4,12 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod markdown;
-pub mod model;
 
-pub use model::{CheckResult, Report, Summary};
+pub use crate::runner::results::{CheckResult, Report, Summary};
 
 /// Output formats of `check`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     Human,
     Json,

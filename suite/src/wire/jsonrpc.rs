@@ -3,6 +3,8 @@
 
 use serde_json::{Value, json};
 
+use super::sse::SseEvent;
+
 /// Revisions with the initialize handshake, newest first (the order a client offers them).
 pub const LEGACY_VERSIONS: &[&str] = &["2025-11-25", "2025-06-18", "2025-03-26"];
 pub const MODERN_VERSION: &str = "2026-07-28";
@@ -56,11 +58,39 @@ pub fn routing_name(method: &str, params: &Value) -> Option<String> {
     params.get(field).and_then(Value::as_str).map(str::to_string)
 }
 
+/// Whether `message` is the response (result or error) to request `id`.
+pub fn answers(message: &Value, id: &Value) -> bool {
+    message.get("id") == Some(id) && (message.get("result").is_some() || message.get("error").is_some())
+}
+
 /// The response (result or error) to request `id` among `messages`.
 pub fn response_to<'a>(messages: &'a [Value], id: &Value) -> Option<&'a Value> {
-    messages
+    messages.iter().find(|m| answers(m, id))
+}
+
+/// The JSON-RPC messages SSE events carry: each event's data that parses as a JSON object.
+pub fn messages_in_events(events: &[SseEvent]) -> Vec<Value> {
+    events
         .iter()
-        .find(|m| m.get("id") == Some(id) && (m.get("result").is_some() || m.get("error").is_some()))
+        .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
+        .filter(Value::is_object)
+        .collect()
+}
+
+/// The JSON-RPC messages of a JSON body: one message, or the items of a batch array.
+pub fn messages_in_json(body: &[u8]) -> Vec<Value> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(items)) => items,
+        Ok(other) => vec![other],
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Whether `events` hold the response to request `id`.
+pub fn events_answer(events: &[SseEvent], id: &Value) -> bool {
+    events
+        .iter()
+        .any(|event| serde_json::from_str::<Value>(&event.data).is_ok_and(|m| answers(&m, id)))
 }
 
 /// The error code of an error response, if it is an integer.

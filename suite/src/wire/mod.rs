@@ -2,8 +2,10 @@
 //! behind one seam, the strict SSE parser and JSON-RPC framing.
 
 pub mod agentcore;
+pub mod http;
 pub mod jsonrpc;
 pub mod plain;
+pub mod platform;
+pub mod reqwest_transport;
 pub mod sse;
-pub mod tls;
 pub mod transport;

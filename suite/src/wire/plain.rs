@@ -143,7 +143,7 @@ impl Transport for PlainHttp {
     }
 
     fn observes(&self) -> Observes {
-        Observes::EVERYTHING
+        Observes::DIRECT
     }
 
     fn exchange<'a>(&'a self, request: &'a HttpRequest, limits: Limits, enough: Enough<'a>) -> Exchange<'a> {

@@ -2,8 +2,9 @@
 //! never asks which kind it is; each transport says what it can observe, and a check that needs
 //! more is skipped with the reason (h2spec's `spec.Dial`: test cases only see a connection).
 //!
-//! Transports here: [`plain`](super::plain) (raw HTTP/1.1, exact bytes) and
-//! [`tls`](super::tls) (reqwest: HTTPS, proxies). Every transport reads the body through
+//! Transports here: [`plain`](super::plain) (raw HTTP/1.1, exact bytes),
+//! [`reqwest_transport`](super::reqwest_transport) (HTTPS, proxies) and, with the `remote` feature,
+//! `agentcore` (InvokeAgentRuntime, which also offers the [`Platform`] calls). Every transport reads the body through
 //! [`read_response`], so timings, the size cap, the deadline and the close grace mean the same on all.
 
 use std::future::Future;
@@ -12,102 +13,8 @@ use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 
-/// One request as the check built it (header names as given; the transport adds Host if absent).
-#[derive(Clone, Debug)]
-pub struct HttpRequest {
-    pub method: String,
-    /// Path and query, relative to the target's origin: `/mcp`, `/ping`.
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl HttpRequest {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct Timings {
-    /// Until the status line and headers arrived.
-    pub first_byte: Duration,
-    /// Until the body ended (or reading stopped).
-    pub total: Duration,
-}
-
-#[derive(Clone, Debug)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<(String, Vec<u8>)>,
-    pub body: Vec<u8>,
-    /// (time since the request was sent, length) of every body chunk.
-    pub chunks: Vec<(Duration, usize)>,
-    pub timings: Timings,
-    /// Why reading stopped before the server closed the body, if it did.
-    pub cut: Option<Cut>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cut {
-    /// The body grew past the size cap.
-    TooLarge,
-    /// The deadline passed with the body still open.
-    Deadline,
-    /// The caller had what it needed and the server kept the body open past the grace period.
-    Lingered,
-}
-
-impl HttpResponse {
-    /// First value of header `name` (case-insensitive) as text, if it is text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
-    }
-
-    /// The media type of Content-Type without parameters, lowercased.
-    pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-    }
-}
-
-/// Limits every exchange obeys.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    /// For connecting, for the response head, and for the whole body.
-    pub timeout: Duration,
-    pub max_body_bytes: usize,
-    /// How long to wait for the body to end once the caller has what it needs.
-    pub close_grace: Duration,
-    /// Read the body at most this long after the head (a stream that may stay open by design).
-    pub body_watch: Option<Duration>,
-}
-
-#[derive(Debug)]
-pub enum WireError {
-    Connect(String),
-    Timeout(&'static str),
-    Protocol(String),
-    /// The transport cannot send this request as asked (see [`Capability`]).
-    Unobservable(String),
-}
-
-impl std::fmt::Display for WireError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            WireError::Connect(e) => write!(f, "cannot connect: {e}"),
-            WireError::Timeout(what) => write!(f, "timed out waiting for {what}"),
-            WireError::Protocol(e) => write!(f, "HTTP error: {e}"),
-            WireError::Unobservable(e) => f.write_str(e),
-        }
-    }
-}
+pub use super::http::{Cut, Enough, HttpRequest, HttpResponse, Limits, MAX_BODY_BYTES, Timings, WireError};
+use super::platform::Platform;
 
 /// Something a check may need that not every transport can do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -125,6 +32,9 @@ pub enum Capability {
     KeepAlive,
     /// Every response header as the server sent it.
     ResponseHeaders,
+    /// Calls through the AgentCore platform (InvokeAgentRuntime) with chosen credentials and
+    /// runtime sessions, its refusals typed.
+    Platform,
 }
 
 impl Capability {
@@ -136,6 +46,9 @@ impl Capability {
             Capability::RawBytes => "see the body's bytes and their timing as the server wrote them",
             Capability::KeepAlive => "hold one connection open across requests",
             Capability::ResponseHeaders => "see every response header the server sent",
+            Capability::Platform => {
+                "call through AgentCore's InvokeAgentRuntime with chosen credentials (use --arn; --endpoint-url for the local emulator)"
+            }
         }
     }
 }
@@ -149,16 +62,19 @@ pub struct Observes {
     pub raw_bytes: bool,
     pub keep_alive: bool,
     pub response_headers: bool,
+    pub platform: bool,
 }
 
 impl Observes {
-    pub const EVERYTHING: Observes = Observes {
+    /// What a direct HTTP connection observes: everything but platform calls.
+    pub const DIRECT: Observes = Observes {
         any_method_and_path: true,
         any_header: true,
         ping: true,
         raw_bytes: true,
         keep_alive: true,
         response_headers: true,
+        platform: false,
     };
 
     pub fn can(self, capability: Capability) -> bool {
@@ -169,6 +85,7 @@ impl Observes {
             Capability::RawBytes => self.raw_bytes,
             Capability::KeepAlive => self.keep_alive,
             Capability::ResponseHeaders => self.response_headers,
+            Capability::Platform => self.platform,
         }
     }
 
@@ -196,9 +113,6 @@ pub type Exchange<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, WireErr
 
 pub type Exchanges<'a> = Pin<Box<dyn Future<Output = Result<Vec<HttpResponse>, WireError>> + Send + 'a>>;
 
-/// Called with every chunk of an event-stream body; returns true once the caller has what it needs.
-pub type Enough<'a> = &'a mut (dyn FnMut(&[u8]) -> bool + Send);
-
 /// A way to reach the server under test.
 pub trait Transport: Send + Sync {
     /// A short name for skip reasons and reports: `plain HTTP`, `HTTPS (reqwest)`.
@@ -211,6 +125,11 @@ pub trait Transport: Send + Sync {
     /// session id in a response does not prove the server minted it.
     fn adds_session_ids(&self) -> bool {
         false
+    }
+
+    /// The platform calls this transport offers (`Observes::platform`), if any.
+    fn platform(&self) -> Option<&dyn Platform> {
+        None
     }
 
     /// Sends `request` and reads the response within `limits`. Reading waits at most
@@ -338,6 +257,7 @@ mod tests {
             raw_bytes: true,
             keep_alive: false,
             response_headers: true,
+            platform: false,
         };
         let accept = ("accept", "application/json, text/event-stream");
         assert_eq!(post_only.lacks_for(&request("POST", "/mcp", &[accept]), "/mcp"), None);
@@ -357,6 +277,6 @@ mod tests {
             post_only.lacks_for(&request("POST", "/mcp", &[accept, ("Origin", "http://x")]), "/mcp"),
             Some(Capability::AnyHeader)
         );
-        assert_eq!(Observes::EVERYTHING.lacks_for(&request("GET", "/x", &[]), "/mcp"), None);
+        assert_eq!(Observes::DIRECT.lacks_for(&request("GET", "/x", &[]), "/mcp"), None);
     }
 }

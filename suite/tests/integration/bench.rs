@@ -2,23 +2,15 @@
 //! baseline that gates a slowed-down server (exit 1 naming the metric), and bad input (exit 2).
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_agentcore-mcp-suite");
+use super::common::text;
 
+/// `agentcore-mcp-suite bench ARGS…`.
 fn suite(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("bench")
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    super::common::suite(&[&["bench"], args].concat())
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -154,7 +146,7 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (&["--image", "any:tag", "--baseline", old_path][..], "schema version 0"),
     ] {
-        let out = Command::new(BIN).arg("check").args(args).output().unwrap();
+        let out = super::common::suite(&[&["check"], args].concat());
         let stderr = text(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "check {args:?}: {stderr}");
         assert!(stderr.contains(says), "check {args:?}: {stderr}");

@@ -1,20 +1,6 @@
 //! The binary: exit codes, report files, expected failures, secrets kept out of output.
 
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_agentcore-mcp-suite");
-
-fn suite(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use super::common::{suite, text};
 
 #[test]
 fn exit_codes_pass_fail_usage() {
@@ -201,9 +187,7 @@ fn list_and_explain() {
     // Container-only checks are tripped by fixture images instead (container.rs); platform
     // checks by a platform that checks nothing (remote.rs).
     let container_only = |c: &serde_json::Value| {
-        c["area"] == "image"
-            || c["id"] == "latency.cold-start"
-            || super::remote::PLATFORM_ONLY.iter().any(|id| c["id"] == *id)
+        c["target"] != "any" || super::remote::platform_checks(false).iter().any(|id| c["id"] == *id)
     };
     assert!(
         catalog
@@ -217,4 +201,61 @@ fn list_and_explain() {
         explain.contains("--reference-fault sse-unterminated-event") && explain.contains("checks/sse.rs"),
         "{explain}"
     );
+}
+
+/// Renamed things keep their old spelling for a release: the `gateway` subcommand, the
+/// `remote.seed-protocol-version` id and the `reject-seed-version` fault.
+#[test]
+fn old_names_still_work() {
+    let help = suite(&["gateway", "--help"]);
+    assert_eq!(help.status.code(), Some(0), "{}", text(&help.stderr));
+    assert!(text(&help.stdout).contains("--upstream"), "{}", text(&help.stdout));
+
+    let explained = suite(&["explain", "remote.seed-protocol-version"]);
+    assert_eq!(explained.status.code(), Some(0), "{}", text(&explained.stderr));
+    let explained = text(&explained.stdout);
+    assert!(explained.starts_with("remote.guide-protocol-version\n"), "{explained}");
+    assert!(
+        explained.contains("--reference-fault reject-guide-version"),
+        "{explained}"
+    );
+
+    // The old fault name starts a server with the renamed fault; the old id selects its check,
+    // which skips here (no platform in front of the embedded server).
+    let run = suite(&[
+        "check",
+        "--quiet",
+        "--format",
+        "json",
+        "--reference-fault",
+        "reject-seed-version",
+        "--only",
+        "remote.seed-protocol-version",
+    ]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).expect("a JSON report");
+    assert!(
+        report["target"]
+            .as_str()
+            .unwrap_or("")
+            .contains("faults: reject-guide-version"),
+        "{report}"
+    );
+    assert_eq!(report["results"][0]["id"], "remote.guide-protocol-version", "{report}");
+}
+
+/// `explain` tells what a check truly needs: remote checks need the platform, container checks
+/// a container target.
+#[test]
+fn explain_names_true_needs() {
+    for (id, needs) in [
+        ("remote.accept", "call through AgentCore's InvokeAgentRuntime"),
+        ("latency.cold-start", "a container target that answers MCP"),
+        ("image.arch", "a container target (--image or --build)"),
+        ("lifecycle.ping", "a POST to the MCP endpoint (any transport)"),
+    ] {
+        let out = text(&suite(&["explain", id]).stdout);
+        let line = out.lines().find(|l| l.trim_start().starts_with("needs:")).unwrap_or("");
+        assert!(line.contains(needs), "{id}: {out}");
+    }
 }

@@ -4,18 +4,18 @@ use std::time::Duration;
 
 use agentcore_mcp_reference::{Config, Faults};
 use agentcore_mcp_suite::checks::Verdict;
-use agentcore_mcp_suite::{Options, Report, RunOptions, Target, run};
+use agentcore_mcp_suite::{ProbeSettings, Report, RunOptions, Target, run};
 
-/// Options that keep test runs short: few latency samples, a tight keep-alive window.
+/// ProbeSettings that keep test runs short: few latency samples, a tight keep-alive window.
 pub fn quick_options() -> RunOptions {
     RunOptions {
-        probe: Options {
+        probe: ProbeSettings {
             samples: 3,
             latency_budget: Duration::from_secs(1),
             slow_checks: true,
             keepalive_max_gap: Duration::from_millis(600),
             timeout: Duration::from_secs(5),
-            ..Options::default()
+            ..ProbeSettings::default()
         },
         ..RunOptions::default()
     }
@@ -133,4 +133,21 @@ pub fn verdicts(report: &Report, id: &str) -> Vec<Verdict> {
         .filter(|r| r.id == id)
         .map(|r| r.verdict)
         .collect()
+}
+
+/// The suite's binary.
+pub const BIN: &str = env!("CARGO_BIN_EXE_agentcore-mcp-suite");
+
+/// Runs the binary with `args`, colour off, and waits for it.
+pub fn suite(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use agentcore_mcp_suite::checks::Verdict;
-use agentcore_mcp_suite::target::container::{self, ContainerSpec, ImageSource};
+use agentcore_mcp_suite::targets::container::{self, ContainerSpec, ImageSource};
 use agentcore_mcp_suite::{RunOptions, Target};
 use testcontainers::bollard::Docker;
 
@@ -440,11 +440,11 @@ async fn check_saves_and_gates_cold_starts() {
 /// The emulator with --image: every runtime session gets a container of its own (a microVM);
 /// stopping a session, the idle timeout and shutdown remove them.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_gateway_gives_each_runtime_session_its_own_container() {
-    use agentcore_mcp_suite::gateway::{Gateway, GatewayConfig, Upstream};
+async fn the_emulator_gives_each_runtime_session_its_own_container() {
+    use agentcore_mcp_suite::emulate::{Emulator, EmulatorConfig, Upstream};
     let _serial = SERIAL.lock().await;
     let Some(docker) = docker(&[AMD64]).await else { return };
-    let gateway = Gateway::start(GatewayConfig {
+    let emulator = Emulator::start(EmulatorConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         upstream: Upstream::Image(ContainerSpec {
             image: local(AMD64),
@@ -458,7 +458,7 @@ async fn the_gateway_gives_each_runtime_session_its_own_container() {
     })
     .await
     .unwrap();
-    let target = |session: &str| super::remote::remote_target(&gateway.endpoint_url(), Some(session));
+    let target = |session: &str| super::remote::remote_target(&emulator.endpoint_url(), Some(session));
     let mut options = quick_options();
     options.only = vec!["remote.sse-response".into(), "latency.new-session".into()];
     let first = check(&target(&"a".repeat(40)), &options).await;
@@ -466,7 +466,7 @@ async fn the_gateway_gives_each_runtime_session_its_own_container() {
     check(&target(&"b".repeat(40)), &options).await;
     // Two run sessions, plus the fresh ones latency.new-session opened: each its own container.
     let live = container::containers_of_this_process(&docker).await.unwrap().len();
-    assert_eq!(live, gateway.live_sessions());
+    assert_eq!(live, emulator.live_sessions());
     assert!(live >= 2, "{live} containers for two runtime sessions");
     let numbers = &first
         .results
@@ -478,29 +478,29 @@ async fn the_gateway_gives_each_runtime_session_its_own_container() {
     println!("--image cold vs warm: {numbers}");
     // Idle sessions stop after the idle timeout.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while gateway.live_sessions() > 0 && Instant::now() < deadline {
+    while emulator.live_sessions() > 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(gateway.live_sessions(), 0, "idle sessions were not stopped");
-    gateway.shutdown().await;
+    assert_eq!(emulator.live_sessions(), 0, "idle sessions were not stopped");
+    emulator.shutdown().await;
     assert_none_left(&docker).await;
 }
 
-/// `gateway --image`, stopped with Ctrl-C while two runtime sessions run: both containers go.
+/// `emulate --image`, stopped with Ctrl-C while two runtime sessions run: both containers go.
 #[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_stops_the_gateway_and_removes_its_containers() {
+async fn ctrl_c_stops_the_emulator_and_removes_its_containers() {
     let _serial = SERIAL.lock().await;
     let Some(docker) = docker(&[AMD64]).await else { return };
     let port = super::common::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore-mcp-suite"))
-        .args(["gateway", "--image", AMD64, "--listen", &format!("127.0.0.1:{port}")])
+        .args(["emulate", "--image", AMD64, "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let invocations = format!(
         "http://127.0.0.1:{port}/runtimes/{}/invocations?qualifier=DEFAULT",
-        agentcore_mcp_suite::wire::agentcore::encode_all(super::remote::ARN)
+        agentcore_mcp_suite::wire::agentcore::contract::encode_all(super::remote::ARN)
     );
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -523,7 +523,7 @@ async fn ctrl_c_stops_the_gateway_and_removes_its_containers() {
                 Err(_) => {
                     assert!(
                         started.elapsed() < Duration::from_secs(30),
-                        "the gateway never listened"
+                        "the emulator never listened"
                     );
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }

@@ -1,4 +1,4 @@
-//! The remote path end to end: the real AWS SDK (SigV4) → the `gateway` emulator → the reference
+//! The remote path end to end: the real AWS SDK (SigV4) → the emulator (`emulate`) → the reference
 //! server, with faults tripping their checks through InvokeAgentRuntime; the emulator's refusals
 //! as the SDK's typed errors; and a platform that checks nothing, which the platform checks catch.
 
@@ -6,9 +6,11 @@ use std::time::{Duration, SystemTime};
 
 use agentcore_mcp_reference::{Config, FAULTS, Faults};
 use agentcore_mcp_suite::checks::{Level, Verdict, catalog};
-use agentcore_mcp_suite::gateway::{Gateway, GatewayAuth, GatewayConfig, Upstream};
-use agentcore_mcp_suite::target::remote::{RemoteFlags, RemoteTarget};
-use agentcore_mcp_suite::wire::agentcore::{Auth, MEMBER_HEADERS};
+use agentcore_mcp_suite::emulate::{Emulator, EmulatorAuth, EmulatorConfig, Upstream};
+use agentcore_mcp_suite::targets::remote::{RemoteFlags, RemoteTarget};
+use agentcore_mcp_suite::wire::agentcore::Auth;
+use agentcore_mcp_suite::wire::agentcore::contract::MEMBER_HEADERS;
+use agentcore_mcp_suite::wire::transport::Capability;
 use agentcore_mcp_suite::{Report, RunOptions, Target};
 use aws_sdk_bedrockagentcore::config::interceptors::BeforeTransmitInterceptorContextMut;
 use aws_sdk_bedrockagentcore::config::{
@@ -22,19 +24,20 @@ pub const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/
 pub const ACCESS_KEY: &str = "AKIDEMULATORTEST0001";
 pub const SECRET: &str = "emulator-secret-not-a-real-one";
 
-/// Checks only a remote target can trip; `platform` ones only a platform that misbehaves.
-pub const REMOTE_ONLY: &[&str] = &[
-    "remote.sse-response",
-    "remote.accept",
-    "remote.session-roundtrip",
-    "remote.seed-protocol-version",
-    "latency.new-session",
-];
-pub const PLATFORM_ONLY: &[&str] = &[
-    "remote.auth-required",
-    "remote.errors-typed",
-    "session.runtime-id-length",
-];
+/// Checks that need platform calls (`needs: [Capability::Platform]`), split by whether a
+/// reference-server fault trips them (they judge the server through the platform) or not (they
+/// judge the platform itself, and only a platform that misbehaves trips them).
+pub fn platform_checks(trippable_by_a_fault: bool) -> Vec<&'static str> {
+    catalog()
+        .into_iter()
+        .filter(|c| c.needs.contains(&Capability::Platform))
+        .filter(|c| {
+            let tripped = FAULTS.iter().any(|f| f.trips().any(|id| id == c.id));
+            tripped == trippable_by_a_fault
+        })
+        .map(|c| c.id)
+        .collect()
+}
 
 /// An embedded reference server; returns its MCP URL and the task serving it.
 pub async fn reference_server(config: Config) -> (String, tokio::task::JoinHandle<()>) {
@@ -46,19 +49,19 @@ pub async fn reference_server(config: Config) -> (String, tokio::task::JoinHandl
     (format!("http://127.0.0.1:{port}/mcp"), task)
 }
 
-pub async fn gateway(upstream: &str, auth: GatewayAuth) -> Gateway {
-    Gateway::start(GatewayConfig {
+pub async fn emulator(upstream: &str, auth: EmulatorAuth) -> Emulator {
+    Emulator::start(EmulatorConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         upstream: Upstream::Url(upstream.parse().unwrap()),
         auth,
         idle_timeout: Duration::from_secs(900),
     })
     .await
-    .expect("the gateway starts")
+    .expect("the emulator starts")
 }
 
-pub fn sigv4() -> GatewayAuth {
-    GatewayAuth::SigV4 {
+pub fn sigv4() -> EmulatorAuth {
+    EmulatorAuth::SigV4 {
         access_key: ACCESS_KEY.into(),
         secret: SECRET.into(),
     }
@@ -89,9 +92,9 @@ async fn through_emulator(config: Config, options: &RunOptions) -> Report {
 
 /// Checks the server at `upstream` through a SigV4 emulator.
 async fn upstream_through_emulator(upstream: &str, options: &RunOptions) -> Report {
-    let gateway = gateway(upstream, sigv4()).await;
-    let report = check(&remote_target(&gateway.endpoint_url(), None), options).await;
-    gateway.shutdown().await;
+    let emulator = emulator(upstream, sigv4()).await;
+    let report = check(&remote_target(&emulator.endpoint_url(), None), options).await;
+    emulator.shutdown().await;
     report
 }
 
@@ -169,7 +172,7 @@ async fn the_reference_server_passes_through_the_sdk_and_the_emulator() {
     ] {
         let report = through_emulator(config, &quick_options()).await;
         assert!(report.passed(), "{name}: {:#?}", non_passes(&report));
-        for id in REMOTE_ONLY.iter().chain(PLATFORM_ONLY) {
+        for id in platform_checks(true).iter().chain(&platform_checks(false)) {
             let found = verdicts(&report, id);
             assert!(
                 !found.is_empty() && found.iter().all(|v| *v == Verdict::Pass),
@@ -214,7 +217,7 @@ async fn faults_trip_their_checks_through_the_emulator() {
         .iter()
         .flat_map(|f| {
             f.trips()
-                .filter(|id| REMOTE_ONLY.contains(id))
+                .filter(|id| platform_checks(true).contains(id))
                 .map(move |id| (f.name(), id))
         })
         .collect();
@@ -227,8 +230,8 @@ async fn faults_trip_their_checks_through_the_emulator() {
         ("unknown-tool-success", "tools.unknown"),
         ("no-result-type", "modern.result-type"),
     ]);
-    for id in REMOTE_ONLY {
-        assert!(cases.iter().any(|(_, c)| c == id), "no fault trips {id}");
+    for id in platform_checks(true) {
+        assert!(cases.iter().any(|(_, c)| *c == id), "no fault trips {id}");
     }
     for (fault, id) in cases {
         let check_def = catalog().into_iter().find(|c| c.id == id).unwrap();
@@ -309,8 +312,8 @@ fn sdk(
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_refuses_what_the_service_refuses_as_typed_sdk_errors() {
     let (upstream, server) = reference_server(reference(&[])).await;
-    let gateway = gateway(&upstream, sigv4()).await;
-    let endpoint = gateway.endpoint_url();
+    let emulator = emulator(&upstream, sigv4()).await;
+    let endpoint = emulator.endpoint_url();
     let invoke = |client: aws_sdk_bedrockagentcore::Client, session: String| async move {
         client
             .invoke_agent_runtime()
@@ -359,30 +362,30 @@ async fn the_emulator_refuses_what_the_service_refuses_as_typed_sdk_errors() {
             .runtime_session_id(session(40))
             .send()
     };
-    let before = gateway.live_sessions();
+    let before = emulator.live_sessions();
     let stopped = stop().await;
     assert!(stopped.is_ok(), "{:?}", stopped.err());
-    assert_eq!(gateway.live_sessions(), before - 1);
+    assert_eq!(emulator.live_sessions(), before - 1);
     let again = stop().await.expect_err("already stopped");
     assert!(
         again.as_service_error().unwrap().is_resource_not_found_exception(),
         "{again:?}"
     );
-    gateway.shutdown().await;
+    emulator.shutdown().await;
     server.abort();
 
     // A payload over the service's 100 MB limit is a ValidationException (sent unsigned to an
     // open emulator: signing 100 MB in a debug build would only make the test slow).
     let (upstream, server) = reference_server(reference(&[])).await;
-    let open = self::gateway(&upstream, GatewayAuth::Open).await;
+    let open = self::emulator(&upstream, EmulatorAuth::Open).await;
     let too_large = reqwest::Client::new()
         .post(format!(
             "{}/runtimes/{}/invocations?qualifier=DEFAULT",
             open.endpoint_url(),
-            agentcore_mcp_suite::wire::agentcore::encode_all(ARN)
+            agentcore_mcp_suite::wire::agentcore::contract::encode_all(ARN)
         ))
         .header("content-type", "application/json")
-        .body(vec![b' '; agentcore_mcp_suite::gateway::MAX_PAYLOAD + 1])
+        .body(vec![b' '; agentcore_mcp_suite::emulate::MAX_PAYLOAD + 1])
         .send()
         .await
         .unwrap();
@@ -441,7 +444,7 @@ async fn lax_platform(upstream: String, untyped: bool) -> (String, tokio::task::
 async fn platform_checks_catch_a_platform_that_checks_nothing() {
     let (upstream, server) = reference_server(reference(&[])).await;
     let mut options = quick_options();
-    options.only = PLATFORM_ONLY.iter().map(|s| s.to_string()).collect();
+    options.only = platform_checks(false).iter().map(|s| s.to_string()).collect();
 
     let (lax, lax_task) = lax_platform(upstream.clone(), false).await;
     let report = check(&remote_target(&lax, None), &options).await;
@@ -466,7 +469,7 @@ async fn platform_checks_catch_a_platform_that_checks_nothing() {
     untyped_task.abort();
 
     // The emulator without credentials serves anyone: remote.auth-required says so.
-    let open = gateway(&upstream, GatewayAuth::Open).await;
+    let open = emulator(&upstream, EmulatorAuth::Open).await;
     let report = check(&remote_target(&open.endpoint_url(), None), &options).await;
     assert_eq!(verdicts(&report, "remote.auth-required"), [Verdict::Fail]);
     assert_eq!(verdicts(&report, "session.runtime-id-length"), [Verdict::Pass]);
@@ -529,14 +532,14 @@ async fn check_all_formats(endpoint: &str, extra: &[&str], env: Vec<(&'static st
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cli_checks_an_arn_with_the_default_credential_chain_and_leaks_no_secret() {
     let (upstream, server) = reference_server(reference(&[])).await;
-    let gateway = gateway(&upstream, sigv4()).await;
+    let emulator = emulator(&upstream, sigv4()).await;
     let token = "sekrit-session-token-0123456789".to_string();
     let env = vec![
         ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
         ("AWS_SECRET_ACCESS_KEY", SECRET.to_string()),
         ("AWS_SESSION_TOKEN", token.clone()),
     ];
-    let (code, all) = check_all_formats(&gateway.endpoint_url(), &[], env).await;
+    let (code, all) = check_all_formats(&emulator.endpoint_url(), &[], env).await;
     assert_eq!(code, Some(0), "{all}");
     assert!(all.contains("remote.session-roundtrip"), "{all}");
     for secret in [ACCESS_KEY, SECRET, &token, "Signature=", "AWS4-HMAC-SHA256"] {
@@ -549,7 +552,7 @@ async fn the_cli_checks_an_arn_with_the_default_credential_chain_and_leaks_no_se
             "--arn".into(),
             ARN.into(),
             "--endpoint-url".into(),
-            gateway.endpoint_url(),
+            emulator.endpoint_url(),
         ],
         vec![
             ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
@@ -564,7 +567,7 @@ async fn the_cli_checks_an_arn_with_the_default_credential_chain_and_leaks_no_se
         stderr.contains("AccessDeniedException") && stderr.contains("bedrock-agentcore:InvokeAgentRuntime"),
         "{stderr}"
     );
-    gateway.shutdown().await;
+    emulator.shutdown().await;
     server.abort();
 }
 
@@ -572,12 +575,12 @@ async fn the_cli_checks_an_arn_with_the_default_credential_chain_and_leaks_no_se
 async fn an_oauth_runtime_wants_its_bearer_token() {
     let (upstream, server) = reference_server(reference(&[])).await;
     let token = "sekrit-bearer-token-abcdef".to_string();
-    let gateway = gateway(&upstream, GatewayAuth::Bearer(token.clone())).await;
-    let endpoint = gateway.endpoint_url();
+    let emulator = emulator(&upstream, EmulatorAuth::Bearer(token.clone())).await;
+    let endpoint = emulator.endpoint_url();
 
     let invocations = format!(
         "{endpoint}/runtimes/{}/invocations?qualifier=DEFAULT",
-        agentcore_mcp_suite::wire::agentcore::encode_all(ARN)
+        agentcore_mcp_suite::wire::agentcore::contract::encode_all(ARN)
     );
     let unauthenticated = reqwest::Client::new()
         .post(&invocations)
@@ -619,7 +622,7 @@ async fn an_oauth_runtime_wants_its_bearer_token() {
         stderr.contains("401 Unauthorized") && !stderr.contains("not-the-token"),
         "{stderr}"
     );
-    gateway.shutdown().await;
+    emulator.shutdown().await;
     server.abort();
 }
 
@@ -652,9 +655,9 @@ async fn boto3_sees_the_emulators_typed_errors() {
         return;
     };
     let (upstream, server) = reference_server(reference(&[])).await;
-    let gateway = gateway(&upstream, sigv4()).await;
+    let emulator = emulator(&upstream, sigv4()).await;
     let script = format!("{}/boto3_client.py", super::python_sdk::FIXTURES);
-    let endpoint = gateway.endpoint_url();
+    let endpoint = emulator.endpoint_url();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)
             .args([script.as_str(), &endpoint, ARN, ACCESS_KEY, SECRET])
@@ -685,7 +688,7 @@ async fn boto3_sees_the_emulators_typed_errors() {
     assert_eq!(outcome("32-character session")["code"], "ValidationException");
     assert_eq!(outcome("stop")["ok"], true, "{}", outcome("stop"));
     assert_eq!(outcome("stop again")["code"], "ResourceNotFoundException");
-    gateway.shutdown().await;
+    emulator.shutdown().await;
     server.abort();
 }
 
@@ -695,13 +698,13 @@ async fn boto3_sees_the_emulators_typed_errors() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bench_runs_through_invoke_agent_runtime() {
     let (upstream, server) = reference_server(reference(&[])).await;
-    let gateway = gateway(&upstream, sigv4()).await;
+    let emulator = emulator(&upstream, sigv4()).await;
     let args = [
         "bench",
         "--arn",
         ARN,
         "--endpoint-url",
-        &gateway.endpoint_url(),
+        &emulator.endpoint_url(),
         "--requests",
         "200",
         "--concurrency",
@@ -732,6 +735,6 @@ async fn bench_runs_through_invoke_agent_runtime() {
         report["target"].as_str().unwrap().contains("AgentCore runtime"),
         "{stdout}"
     );
-    gateway.shutdown().await;
+    emulator.shutdown().await;
     server.abort();
 }

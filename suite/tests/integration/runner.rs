@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use agentcore_mcp_suite::checks::{self, Check, CheckFuture, Level, Phase, Scope, Verdict};
+use agentcore_mcp_suite::checks::{self, Check, CheckFuture, Level, Runs, Scope, Verdict};
 use agentcore_mcp_suite::probe::Cx;
 use agentcore_mcp_suite::report::{self, Format};
-use agentcore_mcp_suite::target::CustomTarget;
+use agentcore_mcp_suite::targets::CustomTarget;
 use agentcore_mcp_suite::wire::plain::PlainHttp;
 use agentcore_mcp_suite::wire::transport::{Enough, Exchange, HttpRequest, Limits, Observes, Transport, WireError};
 use agentcore_mcp_suite::{Event, Target, run_checks};
@@ -22,8 +22,8 @@ static PANICKING: Check = Check {
     id: "test.panics",
     level: Level::Must,
     scope: Scope::EachEra,
-    phase: Phase::Together,
     needs: &[],
+    runs: Runs::ANYWHERE,
     source: "this test",
     rule: "panics",
     run: panics,
@@ -80,6 +80,7 @@ impl Transport for PostOnly {
             raw_bytes: false,
             keep_alive: false,
             response_headers: false,
+            platform: false,
         }
     }
 

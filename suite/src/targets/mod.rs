@@ -1,20 +1,23 @@
 //! Targets: where the server under test runs. Starting one yields a transport (how requests reach
-//! the server) and plain-data facts (the MCP path, a label, what a container start showed); the
-//! target never knows which checks run, and checks never hold a target handle.
+//! the server) and plain-data facts for the probe (the MCP path, a label, what a container start
+//! showed); the target never knows which checks run, and checks never hold a target handle.
 
+#[cfg(feature = "containers")]
 pub mod container;
+#[cfg(feature = "remote")]
 pub mod remote;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::Error;
+use crate::error::Error;
+use crate::probe::TargetFacts;
 use crate::secrets::redact_query;
-use crate::wire::agentcore::AgentCore;
 use crate::wire::plain::PlainHttp;
-use crate::wire::tls::{ReqwestHttp, TlsOptions};
+use crate::wire::reqwest_transport::{ReqwestTransport, TlsTrust, proxied};
 use crate::wire::transport::Transport;
-use container::{Container, ContainerFacts, ContainerSpec};
+#[cfg(feature = "containers")]
+use container::{Container, ContainerSpec};
 
 /// Where the server under test runs.
 #[derive(Clone, Debug)]
@@ -22,10 +25,13 @@ pub enum Target {
     /// Any running server, e.g. `http://127.0.0.1:8000/mcp` or `https://…`.
     Url(String),
     /// The reference server, started in-process on an ephemeral loopback port.
+    #[cfg(feature = "embedded")]
     Embedded(agentcore_mcp_reference::Config),
     /// A locally built image, run with port 8000 published.
+    #[cfg(feature = "containers")]
     Container(ContainerSpec),
     /// A runtime on AgentCore (or an emulator of it), reached through InvokeAgentRuntime.
+    #[cfg(feature = "remote")]
     Remote(Box<remote::RemoteTarget>),
     /// A transport of the caller's own, POSTing MCP to `mcp_path`.
     Custom(CustomTarget),
@@ -44,29 +50,11 @@ impl std::fmt::Debug for CustomTarget {
     }
 }
 
-/// What checks may know about the target: data, no handles.
-#[derive(Clone, Debug)]
-pub struct TargetFacts {
-    /// What the report calls the target (secrets redacted).
-    pub label: String,
-    /// Path (and query) of the MCP endpoint: `/mcp`.
-    pub mcp_path: String,
-    /// The endpoint's full URL, for clients of its own (`bench`); may hold secrets in its query,
-    /// so it is never printed: `label` is.
-    pub endpoint: Option<url::Url>,
-    /// What starting the container showed, for a container target.
-    pub container: Option<ContainerFacts>,
-    /// Things every report must say about how the target was reached (e.g. `--insecure`).
-    pub notes: Vec<String>,
-    /// For a remote runtime: the InvokeAgentRuntime caller, for checks that vary credentials or
-    /// runtime sessions.
-    pub remote: Option<Arc<AgentCore>>,
-}
-
 /// A started target; dropping it stops what it started.
 pub struct Running {
     pub transport: Arc<dyn Transport>,
     pub facts: TargetFacts,
+    #[cfg(feature = "containers")]
     container: Option<Container>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -89,8 +77,8 @@ impl Running {
                 endpoint: None,
                 container: None,
                 notes: Vec::new(),
-                remote: None,
             },
+            #[cfg(feature = "containers")]
             container: None,
             server: None,
         }
@@ -98,20 +86,42 @@ impl Running {
 
     /// Sends SIGTERM to a container target and says how long it took to stop (`None` for others).
     pub async fn sigterm(&self) -> Option<Result<Duration, String>> {
-        Some(self.container.as_ref()?.sigterm().await)
+        #[cfg(feature = "containers")]
+        if let Some(container) = &self.container {
+            return Some(container.sigterm().await);
+        }
+        None
     }
 
     /// Stops and removes what the target started.
     pub async fn stop(mut self) {
+        #[cfg(feature = "containers")]
         if let Some(container) = self.container.take() {
             container.remove().await;
+        }
+        if let Some(server) = self.server.take() {
+            server.abort();
         }
     }
 }
 
 impl Target {
+    /// After Ctrl-C: removes every container this process started (the run was dropped, which
+    /// removes its own; this makes sure), and says how many, for the interrupt message.
+    pub async fn clean_up_after_interrupt(&self) -> String {
+        #[cfg(feature = "containers")]
+        if matches!(self, Target::Container(_)) {
+            return container::remove_all_of_this_process().await;
+        }
+        String::new()
+    }
+
     /// Starts the target; `timeout` bounds each request made while waiting for it.
-    pub async fn start(&self, timeout: Duration, tls: &TlsOptions) -> Result<Running, Error> {
+    #[cfg_attr(
+        not(any(feature = "containers", feature = "remote")),
+        allow(unused_variables, reason = "only containers and runtimes wait while starting")
+    )]
+    pub async fn start(&self, timeout: Duration, tls: &TlsTrust) -> Result<Running, Error> {
         match self {
             Target::Url(text) => {
                 let url = parse_url(text)?;
@@ -129,6 +139,7 @@ impl Target {
                 }
                 Ok(running)
             }
+            #[cfg(feature = "containers")]
             Target::Container(spec) => {
                 let container = spec.start(timeout).await?;
                 let transport = Arc::new(PlainHttp::new("127.0.0.1", container.facts.port));
@@ -142,6 +153,7 @@ impl Target {
                 running.container = Some(container);
                 Ok(running)
             }
+            #[cfg(feature = "embedded")]
             Target::Embedded(config) => {
                 let setup =
                     |e: std::io::Error| Error::Setup(format!("cannot start the embedded reference server: {e}"));
@@ -163,6 +175,7 @@ impl Target {
                 running.server = Some(server);
                 Ok(running)
             }
+            #[cfg(feature = "remote")]
             Target::Remote(remote) => {
                 let agentcore = Arc::new(remote.connect(timeout, tls).await?);
                 let mut running = Running::new(agentcore.clone(), remote.label(), remote::MCP_PATH);
@@ -172,7 +185,6 @@ impl Target {
                     agentcore.spec().endpoint(),
                     agentcore.spec().runtime_session_id
                 ));
-                running.facts.remote = Some(agentcore);
                 Ok(running)
             }
             Target::Custom(custom) => Ok(Running::new(
@@ -184,6 +196,7 @@ impl Target {
     }
 }
 
+#[cfg(any(feature = "containers", feature = "embedded"))]
 fn loopback_endpoint(port: u16) -> Option<url::Url> {
     url::Url::parse(&format!("http://127.0.0.1:{port}/mcp")).ok()
 }
@@ -220,7 +233,7 @@ fn mcp_path(url: &url::Url, text: &str) -> String {
 
 /// Plain HTTP is sent by hand (exact bytes; the `bool` says so); HTTPS, and plain HTTP that a
 /// proxy from the environment applies to, go through reqwest. Loopback is never proxied.
-fn url_transport(url: &url::Url, tls: &TlsOptions) -> Result<(Arc<dyn Transport>, bool), Error> {
+fn url_transport(url: &url::Url, tls: &TlsTrust) -> Result<(Arc<dyn Transport>, bool), Error> {
     let https = url.scheme() == "https";
     if !https && (tls.insecure || tls.ca_pem.is_some()) {
         return Err(Error::Usage(
@@ -237,32 +250,8 @@ fn url_transport(url: &url::Url, tls: &TlsOptions) -> Result<(Arc<dyn Transport>
     origin.set_path("/");
     origin.set_query(None);
     origin.set_fragment(None);
-    let transport = ReqwestHttp::new(origin, tls, proxied).map_err(Error::Usage)?;
+    let transport = ReqwestTransport::new(origin, tls, proxied).map_err(Error::Usage)?;
     Ok((Arc::new(transport), false))
-}
-
-/// Whether requests to `url` go through a proxy from the environment (never for loopback).
-pub fn proxied(url: &url::Url) -> bool {
-    !is_loopback(url) && proxy_applies(url)
-}
-
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
-        None => false,
-    }
-}
-
-/// Whether HTTP(S)_PROXY / ALL_PROXY, minus NO_PROXY, send requests for `url` through a proxy.
-fn proxy_applies(url: &url::Url) -> bool {
-    let Ok(uri) = url.as_str().parse::<hyper::Uri>() else {
-        return false;
-    };
-    hyper_util::client::proxy::matcher::Matcher::from_env()
-        .intercept(&uri)
-        .is_some()
 }
 
 #[cfg(test)]
@@ -282,8 +271,5 @@ mod tests {
         assert!(parse_url("ftp://x").is_err());
         assert!(parse_url("http://x:port").is_err());
         assert!(parse_url("not a url").is_err());
-        assert!(is_loopback(&parse_url("http://127.0.0.2/").unwrap()));
-        assert!(is_loopback(&parse_url("http://[::1]/").unwrap()));
-        assert!(!is_loopback(&parse_url("https://example.com/").unwrap()));
     }
 }

@@ -5,12 +5,13 @@
 
 use std::time::Duration;
 
-use crate::Error;
-use crate::wire::agentcore::{
-    AgentCore, Answer, Auth, Credential, RUNTIME_SESSION_ID, RuntimeArn, RuntimeSpec, check_runtime_session_id,
-    new_runtime_session_id,
+use crate::error::Error;
+use crate::wire::agentcore::contract::{
+    RUNTIME_SESSION_ID, RuntimeArn, check_runtime_session_id, new_runtime_session_id,
 };
-use crate::wire::tls::TlsOptions;
+use crate::wire::agentcore::{AgentCoreTransport, Auth, RuntimeSpec};
+use crate::wire::platform::{Answer, Credential};
+use crate::wire::reqwest_transport::TlsTrust;
 use crate::wire::transport::{HttpRequest, Limits};
 
 /// The path the platform POSTs to in the container; through the API a client names no path.
@@ -54,7 +55,7 @@ impl RemoteTarget {
         let endpoint_url = match &flags.endpoint_url {
             None => None,
             Some(text) => {
-                Some(crate::target::parse_url(text).map_err(|e| Error::Usage(format!("--endpoint-url: {e}")))?)
+                Some(crate::targets::parse_url(text).map_err(|e| Error::Usage(format!("--endpoint-url: {e}")))?)
             }
         };
         if let Some(id) = &flags.mcp_session_id
@@ -93,7 +94,7 @@ impl RemoteTarget {
     }
 
     /// Builds the caller and proves the path with one ping.
-    pub async fn connect(&self, timeout: Duration, tls: &TlsOptions) -> Result<AgentCore, Error> {
+    pub async fn connect(&self, timeout: Duration, tls: &TlsTrust) -> Result<AgentCoreTransport, Error> {
         let mut spec = self.spec.clone();
         if let Some(var) = &self.bearer_token_env {
             spec.auth = match std::env::var(var) {
@@ -105,7 +106,7 @@ impl RemoteTarget {
                 }
             };
         }
-        let agentcore = AgentCore::new(spec, tls).await.map_err(Error::Setup)?;
+        let agentcore = AgentCoreTransport::new(spec, tls).await.map_err(Error::Setup)?;
         let ping = HttpRequest {
             method: "POST".into(),
             path: MCP_PATH.into(),
@@ -129,7 +130,7 @@ impl RemoteTarget {
             .map_err(|e| cannot(e.to_string()))?
         {
             Answer::Served(_) => Ok(agentcore),
-            Answer::Refused(refusal) => Err(cannot(refusal.explain(&agentcore.spec().auth))),
+            Answer::Refused(refusal) => Err(cannot(refusal.explain(agentcore.spec().auth.kind()))),
         }
     }
 }

@@ -121,7 +121,7 @@ pub fn verify(
         }
         signed.push((*name, values.join(",")));
     }
-    let identity = Credentials::new(credentials.0, credentials.1, token, None, "gateway").into();
+    let identity = Credentials::new(credentials.0, credentials.1, token, None, "emulate").into();
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(auth.region)

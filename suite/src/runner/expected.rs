@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::Error;
+use super::results::CheckResult;
 use crate::checks::{Verdict, find};
-use crate::report::CheckResult;
+use crate::error::Error;
 
 #[derive(Clone, Debug, Default)]
 pub struct ExpectedFailures {

@@ -3,58 +3,17 @@
 //! --save` carries them in its results, and `--baseline FILE --tolerance 10%` gates on either file.
 
 use std::path::Path;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
-use crate::bench::report::{self as bench_report, Delta, Machine};
+use super::results::{self as bench_results, BenchReport};
+use crate::baseline::{self, Machine};
+use crate::error::Error;
+use crate::probe::ColdStarts;
 
 /// What the file says it is.
 pub const SCHEMA: &str = "agentcore-mcp-suite/cold-starts";
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// The cold-start distribution, in milliseconds.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ColdStarts {
-    pub starts: usize,
-    /// Each start's first MCP answer, fastest first.
-    pub first_mcp_ms: Vec<f64>,
-    pub p50_ms: f64,
-    pub max_ms: f64,
-}
-
-impl ColdStarts {
-    /// The extra starts (`--cold-starts N`) and the container under test; starts that never
-    /// answered MCP have no time to count (image.starts judges them).
-    pub fn of(container: &crate::target::container::ContainerFacts) -> ColdStarts {
-        let mut samples: Vec<Duration> = container
-            .cold_starts
-            .iter()
-            .chain(std::iter::once(&container.start))
-            .filter_map(|s| s.mcp)
-            .collect();
-        samples.sort();
-        let ms = |d: Duration| (d.as_secs_f64() * 10_000.0).round() / 10.0;
-        ColdStarts {
-            starts: samples.len(),
-            first_mcp_ms: samples.iter().map(|d| ms(*d)).collect(),
-            p50_ms: ms(crate::stats::percentile(&samples, 0.5)),
-            max_ms: samples.last().map_or(0.0, |d| ms(*d)),
-        }
-    }
-
-    /// Each metric against a baseline; a regression is `tolerance` (0.10 = 10%) worse or more.
-    pub fn compare(&self, baseline: &ColdStarts, tolerance: f64) -> Vec<Delta> {
-        vec![Delta::new(
-            "cold start p50 (ms)",
-            baseline.p50_ms,
-            self.p50_ms,
-            true,
-            tolerance,
-        )]
-    }
-}
 
 /// The file `check --save` writes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -82,10 +41,10 @@ impl ColdStartFile {
     /// Writes the JSON and, beside it (.svg), a chart of the distribution.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
         let text = serde_json::to_string_pretty(self).expect("a cold-start file serializes");
-        bench_report::write(path, &(text + "\n"))?;
-        bench_report::write(
+        baseline::write(path, &(text + "\n"))?;
+        baseline::write(
             &path.with_extension("svg"),
-            &crate::bench::chart::cold_starts_svg(&self.target, &self.cold_starts),
+            &super::chart::cold_starts_svg(&self.target, &self.cold_starts),
         )
     }
 }
@@ -94,22 +53,19 @@ impl ColdStartFile {
 /// container target. Anything else is a usage error naming what is wrong with it.
 pub fn load_baseline(path: &Path) -> Result<ColdStarts, Error> {
     let shown = path.display();
-    let value = bench_report::read_json(path)?;
+    let value = baseline::read_json(path)?;
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(SCHEMA) => {
-            bench_report::require_version(&value, SCHEMA_VERSION, path)?;
+            baseline::require_version(&value, SCHEMA_VERSION, path)?;
             let file: ColdStartFile =
                 serde_json::from_value(value).map_err(|e| Error::Usage(format!("--baseline {shown}: {e}")))?;
             Ok(file.cold_starts)
         }
-        Some(bench_report::SCHEMA) => bench_report::BenchReport::load(path)?
-            .results
-            .cold_starts
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--baseline {shown}: a bench run without cold starts (its target was not a container)"
-                ))
-            }),
+        Some(bench_results::SCHEMA) => BenchReport::load(path)?.results.cold_starts.ok_or_else(|| {
+            Error::Usage(format!(
+                "--baseline {shown}: a bench run without cold starts (its target was not a container)"
+            ))
+        }),
         _ => Err(Error::Usage(format!(
             "--baseline {shown}: not a file `check --save` or `bench --save` wrote (no \"schema\": \"{SCHEMA}\")"
         ))),

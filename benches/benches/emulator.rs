@@ -1,14 +1,14 @@
-//! What the `gateway` emulator adds to a request: tools/list on the reference server from a
+//! What the emulator adds to a request: tools/list on the reference server from a
 //! kept-alive client (as SDKs and proxies keep connections), straight to the server and through
 //! the emulator; and through the emulator from the AWS SDK, signing included (SigV4 verified).
 //! The emulator's overhead is the difference of the first two medians.
 //!
-//! `cargo bench -p agentcore-mcp-benches --bench gateway`
+//! `cargo bench -p agentcore-mcp-benches --bench emulator`
 
 use std::time::Duration;
 
-use agentcore_mcp_suite::gateway::{Gateway, GatewayAuth, GatewayConfig, Upstream};
-use agentcore_mcp_suite::wire::agentcore::encode_all;
+use agentcore_mcp_suite::emulate::{Emulator, EmulatorAuth, EmulatorConfig, Upstream};
+use agentcore_mcp_suite::wire::agentcore::contract::encode_all;
 use aws_sdk_bedrockagentcore::config::{BehaviorVersion, Credentials, Region, retry::RetryConfig};
 use aws_sdk_bedrockagentcore::primitives::Blob;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -17,8 +17,8 @@ const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/benc
 const SESSION: &str = "agentcore-mcp-suite-bench-session-0000000001";
 const TOOLS_LIST: &str = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
 
-async fn emulator(upstream: &str, auth: GatewayAuth) -> Gateway {
-    Gateway::start(GatewayConfig {
+async fn emulator(upstream: &str, auth: EmulatorAuth) -> Emulator {
+    Emulator::start(EmulatorConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         upstream: Upstream::Url(upstream.parse().unwrap()),
         auth,
@@ -36,10 +36,10 @@ fn overhead(c: &mut Criterion) {
         listener,
         agentcore_mcp_reference::Config::default(),
     ));
-    let open = runtime.block_on(emulator(&upstream, GatewayAuth::Open));
+    let open = runtime.block_on(emulator(&upstream, EmulatorAuth::Open));
     let signed = runtime.block_on(emulator(
         &upstream,
-        GatewayAuth::SigV4 {
+        EmulatorAuth::SigV4 {
             access_key: "AKIDBENCH".into(),
             secret: "bench-secret".into(),
         },

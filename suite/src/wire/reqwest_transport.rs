@@ -14,23 +14,23 @@ use super::transport::{
 
 /// How to trust the server's certificate.
 #[derive(Clone, Debug, Default)]
-pub struct TlsOptions {
+pub struct TlsTrust {
     /// PEM certificates to trust besides the platform's roots (`--cacert`).
     pub ca_pem: Option<Vec<u8>>,
     /// Accept any certificate (`--insecure`): the server's identity is not checked.
     pub insecure: bool,
 }
 
-pub struct ReqwestHttp {
+pub struct ReqwestTransport {
     client: reqwest::Client,
     /// Scheme and authority; request paths are appended.
     origin: url::Url,
     name: String,
 }
 
-impl ReqwestHttp {
+impl ReqwestTransport {
     /// A client for `origin`; `proxied` says whether a proxy from the environment applies.
-    pub fn new(origin: url::Url, tls: &TlsOptions, proxied: bool) -> Result<ReqwestHttp, String> {
+    pub fn new(origin: url::Url, tls: &TlsTrust, proxied: bool) -> Result<ReqwestTransport, String> {
         let client = client_builder(tls, proxied)?
             .pool_max_idle_per_host(0)
             .build()
@@ -41,7 +41,7 @@ impl ReqwestHttp {
             (false, true) => format!("{scheme} without certificate checks (reqwest, --insecure)"),
             (false, false) => format!("{scheme} (reqwest)"),
         };
-        Ok(ReqwestHttp { client, origin, name })
+        Ok(ReqwestTransport { client, origin, name })
     }
 
     async fn send(&self, request: &HttpRequest, limits: Limits, enough: Enough<'_>) -> Result<HttpResponse, WireError> {
@@ -61,17 +61,8 @@ impl ReqwestHttp {
             builder = builder.header(name.as_str(), value.as_str());
         }
         let started = Instant::now();
-        let deadline = started + limits.timeout;
-        let response = tokio::time::timeout_at(deadline.into(), builder.send())
-            .await
-            .map_err(|_| WireError::Timeout("the response head"))?
-            .map_err(|e| {
-                if e.is_connect() {
-                    WireError::Connect(connect_error(&self.origin, &e))
-                } else {
-                    WireError::Protocol(chain(&e))
-                }
-            })?;
+        let host = self.origin.host_str().unwrap_or("");
+        let response = send_within(builder, host, started + limits.timeout).await?;
         let head = Head {
             status: response.status().as_u16(),
             headers: head_of(response.headers()),
@@ -85,7 +76,7 @@ impl ReqwestHttp {
 /// A reqwest client as every HTTP client of the suite's needs it: HTTP/1.1, Nagle off, no
 /// redirects followed, the platform's roots plus `--cacert`, `--insecure`, and the environment's
 /// proxy only when `proxied`.
-pub fn client_builder(tls: &TlsOptions, proxied: bool) -> Result<reqwest::ClientBuilder, String> {
+pub fn client_builder(tls: &TlsTrust, proxied: bool) -> Result<reqwest::ClientBuilder, String> {
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .tcp_nodelay(true)
@@ -103,7 +94,7 @@ pub fn client_builder(tls: &TlsOptions, proxied: bool) -> Result<reqwest::Client
     Ok(builder)
 }
 
-impl Transport for ReqwestHttp {
+impl Transport for ReqwestTransport {
     fn name(&self) -> &str {
         &self.name
     }
@@ -113,7 +104,7 @@ impl Transport for ReqwestHttp {
         Observes {
             any_header: false,
             keep_alive: false,
-            ..Observes::EVERYTHING
+            ..Observes::DIRECT
         }
     }
 
@@ -138,13 +129,67 @@ pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// Sends `builder`'s request, waiting for the response head until `deadline`. A connection error
+/// names `host`.
+pub(crate) async fn send_within(
+    builder: reqwest::RequestBuilder,
+    host: &str,
+    deadline: Instant,
+) -> Result<reqwest::Response, WireError> {
+    tokio::time::timeout_at(deadline.into(), builder.send())
+        .await
+        .map_err(|_| WireError::Timeout("the response head"))?
+        .map_err(|e| {
+            if e.is_connect() {
+                WireError::Connect(connect_error(host, &e))
+            } else {
+                WireError::Protocol(chain(&e))
+            }
+        })
+}
+
 /// A connection error, with what to do when the certificate was the problem.
-fn connect_error(origin: &url::Url, error: &reqwest::Error) -> String {
+fn connect_error(host: &str, error: &reqwest::Error) -> String {
     let text = chain(error);
-    let host = origin.host_str().unwrap_or("");
     if text.to_ascii_lowercase().contains("certificate") {
         format!("{host}: TLS: {text} (trust a private CA with --cacert FILE, or skip the check with --insecure)")
     } else {
         format!("{host}: {text}")
+    }
+}
+
+/// Whether requests to `url` go through a proxy from the environment (never for loopback).
+pub fn proxied(url: &url::Url) -> bool {
+    !is_loopback(url) && proxy_applies(url)
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost" || name.ends_with(".localhost"),
+        None => false,
+    }
+}
+
+/// Whether HTTP(S)_PROXY / ALL_PROXY, minus NO_PROXY, send requests for `url` through a proxy.
+fn proxy_applies(url: &url::Url) -> bool {
+    let Ok(uri) = url.as_str().parse::<hyper::Uri>() else {
+        return false;
+    };
+    hyper_util::client::proxy::matcher::Matcher::from_env()
+        .intercept(&uri)
+        .is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loopback_is_never_proxied() {
+        let url = |text: &str| url::Url::parse(text).unwrap();
+        assert!(super::is_loopback(&url("http://127.0.0.2/")));
+        assert!(super::is_loopback(&url("http://[::1]/")));
+        assert!(super::is_loopback(&url("http://localhost:9/")));
+        assert!(!super::is_loopback(&url("https://example.com/")));
     }
 }

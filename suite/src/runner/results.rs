@@ -1,4 +1,4 @@
-//! The report: what every output format renders. Serialized as the JSON report (schema version
+//! What a run found, as plain data: what every report format renders. Serialized as the JSON report (schema version
 //! in `schema_version`; documented in docs/report-schema.md).
 
 use std::time::Duration;
@@ -26,7 +26,7 @@ pub struct Report {
     pub summary: Summary,
     /// Container targets: the cold-start distribution (`--cold-starts N` adds starts).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cold_starts: Option<crate::coldstarts::ColdStarts>,
+    pub cold_starts: Option<crate::probe::ColdStarts>,
 }
 
 #[derive(Clone, Debug, Serialize)]

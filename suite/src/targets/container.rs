@@ -18,7 +18,8 @@ use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::{AsyncBuilder, AsyncRunner};
 use testcontainers::{ContainerAsync, GenericBuildableImage, GenericImage, ImageExt};
 
-use crate::Error;
+use crate::error::Error;
+use crate::probe::{ContainerFacts, ImageFacts, StartTimings};
 use crate::wire::plain::PlainHttp;
 use crate::wire::transport::{HttpRequest, Limits, Transport};
 
@@ -47,40 +48,13 @@ pub enum ImageSource {
     Build { dir: PathBuf, dockerfile: Option<PathBuf> },
 }
 
-/// What inspecting the image told.
-#[derive(Clone, Debug, Default)]
-pub struct ImageFacts {
-    pub reference: String,
-    pub os: String,
-    pub architecture: String,
-    pub size_bytes: u64,
-    pub user: String,
-}
-
-/// One container start, each time measured from the create call.
-#[derive(Clone, Debug, Default)]
-pub struct StartTimings {
-    pub running: Duration,
-    pub ping: Option<Duration>,
-    pub mcp: Option<Duration>,
-}
-
-/// What the container target observed: plain data the image.* and latency.cold-start checks judge.
-#[derive(Clone, Debug)]
-pub struct ContainerFacts {
-    pub image: ImageFacts,
-    pub deploy: bool,
-    pub startup_timeout: Duration,
-    pub start: StartTimings,
-    /// `Err(why)` when the container never answered: exited, or nothing on port 8000.
-    pub ready: Result<(), String>,
-    pub cold_starts: Vec<StartTimings>,
-    /// The host port that 8000 is published on.
-    pub port: u16,
-    /// The last lines the container printed, when it never answered.
-    pub logs: String,
-    /// How long the container took to stop after SIGTERM; set when the run sends it, last.
-    pub sigterm: std::sync::OnceLock<Result<Duration, String>>,
+impl std::fmt::Display for ImageSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImageSource::Local(image) => f.write_str(image),
+            ImageSource::Build { dir, .. } => write!(f, "the image built from {}", dir.display()),
+        }
+    }
 }
 
 /// A running (or failed) container of the image under test.
@@ -105,6 +79,18 @@ pub async fn connect() -> Result<Docker, Error> {
     let docker = docker.negotiate_version().await.map_err(docker_error)?;
     docker.ping().await.map_err(docker_error)?;
     Ok(docker)
+}
+
+/// Removes every container this process started; says how many (`; 2 container(s) removed`).
+pub async fn remove_all_of_this_process() -> String {
+    let Ok(docker) = connect().await else {
+        return String::new();
+    };
+    let ids = containers_of_this_process(&docker).await.unwrap_or_default();
+    for id in &ids {
+        let _ = remove(&docker, id).await;
+    }
+    format!("; {} container(s) removed", ids.len())
 }
 
 /// Removes containers left by runs whose process is gone.
@@ -327,12 +313,7 @@ async fn wait_ready(
         close_grace: Duration::from_millis(200),
         body_watch: None,
     };
-    let ping = HttpRequest {
-        method: "GET".into(),
-        path: "/ping".into(),
-        headers: vec![],
-        body: vec![],
-    };
+    let ping = HttpRequest::new("GET", "/ping");
     let mcp = HttpRequest {
         method: "POST".into(),
         path: "/mcp".into(),
