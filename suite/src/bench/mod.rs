@@ -239,6 +239,9 @@ async fn request_mix(plan: &BenchSpec, running: &crate::targets::Running) -> Res
 /// The `--call`ed tools, or else the fastest argument-free tool the call policy allows.
 async fn tool_calls(plan: &BenchSpec, cx: &Cx) -> Result<Vec<Template>, Error> {
     let wire = |e: WireError| Error::Setup(format!("cannot list tools: {e}"));
+    if let Some(first) = checks::util::unlisted_calls(cx).await.map_err(wire)?.into_iter().next() {
+        return Err(Error::Usage(first));
+    }
     let callable = checks::util::callable(cx).await.map_err(wire)?;
     let explicit = !plan.calls.is_empty();
     let mut calls = Vec::new();

@@ -410,6 +410,52 @@ pub(crate) mod util {
         Ok(Callable { calls, not_called })
     }
 
+    /// For each `--call` name this era's tools/list lacks, one sentence naming it and the closest
+    /// listed names: a typo must not pass `tools.call` having called nothing.
+    pub async fn unlisted_calls(cx: &Cx) -> Result<Vec<String>, WireError> {
+        let listed = cx.tool_names().await?;
+        Ok(cx
+            .settings()
+            .calls
+            .iter()
+            .filter(|(name, _)| !listed.contains(name))
+            .map(|(name, _)| {
+                format!(
+                    "--call `{name}`: the server lists no such tool ({})",
+                    closest(name, &listed)
+                )
+            })
+            .collect())
+    }
+
+    /// The listed names most like `name` ("closest: a, b"), or all of them when none is close.
+    fn closest(name: &str, listed: &[String]) -> String {
+        if listed.is_empty() {
+            return "it lists no tools".to_string();
+        }
+        let mut scored: Vec<(f64, &String)> = listed
+            .iter()
+            .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let close: Vec<&str> = scored
+            .iter()
+            .filter(|(score, _)| *score >= 0.8)
+            .take(3)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        if close.is_empty() {
+            let all: Vec<&str> = listed.iter().take(12).map(String::as_str).collect();
+            format!(
+                "it lists: {}{}",
+                all.join(", "),
+                if listed.len() > 12 { ", …" } else { "" }
+            )
+        } else {
+            format!("closest: {}", close.join(", "))
+        }
+    }
+
     /// Arguments for a tool whose required inputs are all simple scalars; `None` otherwise.
     pub fn sample_arguments(tool: &Value) -> Option<Value> {
         let schema = tool.get("inputSchema")?;

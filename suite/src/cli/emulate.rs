@@ -71,9 +71,6 @@ impl EmulateArgs {
             (None, Some(_)) => return Err(Error::Usage("--bearer-token must not be empty".into())),
             (None, None) => EmulatorAuth::Open,
         };
-        if self.idle_timeout.is_zero() {
-            return Err(Error::Usage("--idle-timeout must be above zero".into()));
-        }
         Ok(EmulatorConfig {
             listen: self.listen,
             upstream,

@@ -187,9 +187,13 @@ impl TargetArgs {
     }
 }
 
-/// `10s`, `500ms`, `2m`, `1.5s`.
+/// `10s`, `500ms`, `2m`, `1.5s`: above zero. Every duration flag is a wait or a budget, and a
+/// zero one would turn every check into an error (or a pass that measured nothing).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
+    if text.starts_with('-') {
+        return Err(format!("`{text}` must be above zero"));
+    }
     let (number, unit) = match text.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
         Some(i) => text.split_at(i),
         None => (text, "s"),
@@ -203,7 +207,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "m" => value * 60.0,
         _ => return Err(format!("`{text}`: use ms, s or m")),
     };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if duration.is_zero() => Err(format!("`{text}` must be above zero")),
+        Ok(duration) => Ok(duration),
+        Err(_) => Err(format!("`{text}` is out of range")),
+    }
 }
 
 fn parse_header(text: &str) -> Result<(String, String), Error> {
@@ -257,6 +265,10 @@ mod tests {
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("fast").is_err());
         assert!(parse_duration("5h").is_err());
+        for zero_or_less in ["0", "0s", "0ms", "0.0m", "-1s", "-0"] {
+            let error = parse_duration(zero_or_less).unwrap_err();
+            assert!(error.contains("above zero"), "{zero_or_less}: {error}");
+        }
     }
 
     #[test]

@@ -92,6 +92,7 @@ pub async fn run_checks(
         None => probe.discover().await?,
     }
     let probe = Arc::new(probe);
+    refuse_unlisted_calls(&probe).await?;
 
     let jobs = jobs(&probe, options, catalog, down.as_deref());
     observer(Event::Planned { jobs: jobs.len() });
@@ -159,6 +160,27 @@ pub async fn run_checks(
         results,
         cold_starts,
     })
+}
+
+/// A `--call` naming a tool the server does not list is a usage error before any check runs: the
+/// list is read once, at the start (a server whose list changes later is judged by what it
+/// listed then).
+async fn refuse_unlisted_calls(probe: &Arc<Probe>) -> Result<(), Error> {
+    if probe.settings().calls.is_empty() {
+        return Ok(());
+    }
+    for era in [Era::Legacy, Era::Modern] {
+        if !probe.discovery().speaks(era) {
+            continue;
+        }
+        let unlisted = checks::util::unlisted_calls(&Cx::new(probe.clone(), Some(era)))
+            .await
+            .map_err(|e| Error::Setup(format!("cannot list the server's tools for --call: {e}")))?;
+        if let Some(first) = unlisted.into_iter().next() {
+            return Err(Error::Usage(first));
+        }
+    }
+    Ok(())
 }
 
 fn responses(answers_sse: Option<bool>) -> Option<&'static str> {

@@ -1,5 +1,9 @@
 //! The binary: exit codes, report files, expected failures, secrets kept out of output.
 
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+
 use super::common::{suite, text};
 
 #[test]
@@ -258,4 +262,111 @@ fn explain_names_true_needs() {
         let line = out.lines().find(|l| l.trim_start().starts_with("needs:")).unwrap_or("");
         assert!(line.contains(needs), "{id}: {out}");
     }
+}
+
+/// The reference server behind a recorder of every JSON-RPC method it is sent.
+async fn recording_reference() -> (String, Arc<Mutex<Vec<String>>>, tokio::task::JoinHandle<()>) {
+    async fn record(
+        State(methods): State<Arc<Mutex<Vec<String>>>>,
+        request: axum::extract::Request,
+        next: axum::middleware::Next,
+    ) -> axum::response::Response {
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+        if let Ok(message) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(method) = message["method"].as_str()
+        {
+            methods.lock().unwrap().push(method.to_string());
+        }
+        next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+            .await
+    }
+    let methods = Arc::new(Mutex::new(Vec::new()));
+    let app = agentcore_mcp_reference::router(agentcore_mcp_reference::Config::default())
+        .layer(axum::middleware::from_fn_with_state(methods.clone(), record));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, methods, server)
+}
+
+/// `--call` with a name the server does not list (a typo) is exit 2 with one line naming it and
+/// the closest listed names, before any check runs: no tools/call is sent. The same for bench.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_the_server_does_not_list_is_refused_before_any_check() {
+    let (url, methods, server) = recording_reference().await;
+    for command in ["check", "bench"] {
+        let mut args = vec![
+            command,
+            "--url",
+            &url,
+            "--call",
+            "add_numbrs",
+            "--args",
+            r#"{"a":1,"b":2}"#,
+        ];
+        if command == "bench" {
+            args.extend(["--requests", "5"]);
+        }
+        let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let out = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+            suite(&args)
+        })
+        .await
+        .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}{}", text(&out.stdout));
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{command}: {stderr}");
+        assert!(stderr.contains("--call `add_numbrs`"), "{command}: {stderr}");
+        assert!(stderr.contains("closest: add_numbers"), "{command}: {stderr}");
+        let seen = methods.lock().unwrap().clone();
+        assert!(seen.contains(&"tools/list".to_string()), "{command}: {seen:?}");
+        assert!(
+            !seen.contains(&"tools/call".to_string()),
+            "{command}: a tool was called: {seen:?}"
+        );
+    }
+    server.abort();
+}
+
+/// A zero or negative duration on any flag is exit 2 with one line, and nothing reaches the
+/// server.
+#[test]
+fn zero_and_negative_durations_are_refused_before_anything_is_sent() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    let flags = [
+        ("check", "--timeout"),
+        ("check", "--latency-budget"),
+        ("check", "--cold-start-budget"),
+        ("check", "--startup-timeout"),
+        ("check", "--keepalive-max-gap"),
+        ("bench", "--timeout"),
+        ("bench", "--duration"),
+    ];
+    for (command, flag) in flags {
+        for value in ["0s", "0ms", "-1s"] {
+            let given = format!("{flag}={value}");
+            let out = suite(&[command, "--url", &url, &given]);
+            let stderr = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{command} {given}: {stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{command} {given}: {stderr}");
+            assert!(stderr.contains("must be above zero"), "{command} {given}: {stderr}");
+        }
+    }
+    let out = suite(&["emulate", "--upstream", &url, "--idle-timeout", "0s"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("must be above zero"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        listener.accept().is_err(),
+        "a refused invocation connected to the server"
+    );
 }
