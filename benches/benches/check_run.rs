@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use agentcore_mcp_suite::wire::plain::PlainHttp;
 use agentcore_mcp_suite::wire::sse::SseParser;
-use agentcore_mcp_suite::wire::transport::{HttpRequest, Limits, Transport};
+use agentcore_mcp_suite::wire::transport::{Heard, HttpRequest, Limits, Transport};
 use agentcore_mcp_suite::{RunOptions, Target, run};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -42,6 +42,7 @@ fn round_trips(c: &mut Criterion) {
         max_body_bytes: 1 << 20,
         close_grace: Duration::from_millis(100),
         body_watch: None,
+        max_total: None,
     };
     let ping = HttpRequest::new("GET", "/ping");
     let post = |version: &str, body: &str, extra: &[(&str, &str)]| {
@@ -95,7 +96,7 @@ fn round_trips(c: &mut Criterion) {
     for (name, request) in &requests {
         group.bench_function(*name, |b| {
             b.to_async(&runtime).iter(|| async {
-                let response = transport.exchange(request, limits, &mut |_| false).await.unwrap();
+                let response = transport.exchange(request, limits, &mut |_| Heard::More).await.unwrap();
                 assert_eq!(response.status, 200);
             })
         });

@@ -23,6 +23,7 @@ async fn emulator(upstream: &str, auth: EmulatorAuth) -> Emulator {
         upstream: Upstream::Url(upstream.parse().unwrap()),
         auth,
         idle_timeout: Duration::from_secs(3600),
+        max_lifetime: Duration::from_secs(28_800),
     })
     .await
     .unwrap()

@@ -63,6 +63,8 @@ faults! {
     MintBadSessionId = "mint-bad-session-id", trips "session.id-visible-ascii": "initialize mints `Mcp-Session-Id: bad id N`";
     SessionUnknownServed = "session-unknown-served", trips "session.unknown-404": "session ids it never minted are served";
     SessionMissing404 = "session-missing-404", trips "session.missing-400": "requests without a session id get 404, not 400";
+    SessionMissingPingOnly = "session-missing-ping-only", trips "session.missing-400": "without a session id, ping is served and any other request gets 200 with a JSON-RPC error";
+    InitializeEventIdsApart = "initialize-event-ids-apart", trips "sse.event-ids-unique": "the initialize response's event ids restart at 1, repeating the session's next stream's";
     SessionEndedServed = "session-ended-served", trips "session.terminated-404": "a session ended by DELETE is still served";
     SessionIdReused = "session-id-reused", trips "session.reinitialize": "initialize hands out an ended session id again (still ended)";
     SessionIdsSequential = "session-ids-sequential", trips "session.id-entropy": "minted ids are `session-1`, `session-2`, …";
@@ -122,6 +124,7 @@ faults! {
     SetLevelBroken = "set-level-broken", trips "logging.set-level": "logging/setLevel answers an internal error";
     CompletionBroken = "completion-broken", trips "completion.complete": "completion/complete lacks `completion.values`";
     UndeclaredPromptsServed = "undeclared-prompts-served", trips "capabilities.undeclared": "prompts are served but not declared";
+    UndeclaredCompletionsServed = "undeclared-completions-served", trips "capabilities.undeclared": "tools, resources and prompts declared; completions served but not declared";
     // image (the container artifact)
     IgnoreSigterm = "ignore-sigterm", trips "image.sigterm": "SIGTERM is ignored; only SIGINT or SIGKILL stop the server";
     SlowStart = "slow-start", trips "latency.cold-start": "the binary waits 1 s before it listens (a cold-start regression; container targets only)";
@@ -145,6 +148,8 @@ const STATEFUL: &[Fault] = &[
     Fault::MintBadSessionId,
     Fault::SessionUnknownServed,
     Fault::SessionMissing404,
+    Fault::SessionMissingPingOnly,
+    Fault::InitializeEventIdsApart,
     Fault::SessionEndedServed,
     Fault::SessionIdReused,
     Fault::SessionIdsSequential,
@@ -162,7 +167,6 @@ impl Fault {
         self.trip_list().split_whitespace()
     }
 
-    /// The fault named `name` on the command line.
     /// The fault `--fault NAME` names; renamed faults keep their old name for a release.
     pub fn from_name(name: &str) -> Option<Fault> {
         let name = RENAMED

@@ -75,6 +75,13 @@ pub(crate) async fn handle(server: Arc<Server>, headers: HeaderMap, message: Val
                     let (minted, event_ids) = sessions.mint(&server);
                     (Some(minted), event_ids)
                 }
+                Some(_) if server.fault(Fault::SessionMissingPingOnly) && header(&headers, SESSION_ID).is_none() => {
+                    if method != "ping" {
+                        let refusal = Refusal::new(StatusCode::OK, code::INVALID_REQUEST, "Mcp-Session-Id is required");
+                        return Err(refusal.id(&id));
+                    }
+                    (None, None)
+                }
                 Some(sessions) => (None, sessions.resume(&server, &headers, &id)?),
             };
             let as_sse = negotiate(&server, &headers, &id)?;

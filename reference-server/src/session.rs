@@ -69,6 +69,11 @@ impl Sessions {
             self.remember_ended(expired_id);
         }
         live.insert(id.clone(), session);
+        if server.fault(Fault::InitializeEventIdsApart) {
+            // The bug: the initialize response numbers its events on a counter of its own, so
+            // its ids repeat those of the session's later streams.
+            return (id, Some(Arc::new(AtomicU64::new(1))));
+        }
         (id, Some(event_ids))
     }
 

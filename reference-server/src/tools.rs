@@ -75,6 +75,9 @@ pub(crate) fn capabilities(server: &Server) -> Value {
     if server.fault(Fault::UndeclaredPromptsServed) {
         capabilities.as_object_mut().map(|c| c.remove("prompts"));
     }
+    if server.fault(Fault::UndeclaredCompletionsServed) {
+        capabilities.as_object_mut().map(|c| c.remove("completions"));
+    }
     capabilities
 }
 

@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
 use crate::targets::Target;
 use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
-use crate::wire::transport::{Transport, WireError};
+use crate::wire::transport::{Heard, Transport, WireError};
 pub use results::BenchReport;
 
 /// How load is offered.
@@ -495,8 +495,9 @@ impl Worker {
             max_body_bytes: crate::wire::transport::MAX_BODY_BYTES,
             close_grace: Duration::ZERO,
             body_watch: None,
+            max_total: None,
         };
-        match transport.exchange(&request, limits, &mut |_| false).await {
+        match transport.exchange(&request, limits, &mut |_| Heard::More).await {
             Ok(response) => judge(response.status, &response.body),
             Err(WireError::Timeout(_)) => Err("timeout".into()),
             Err(WireError::Connect(_)) => Err("connect".into()),

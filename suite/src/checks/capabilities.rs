@@ -19,32 +19,48 @@ pub const CHECKS: &[Check] = &[Check {
 }];
 
 async fn capabilities_undeclared(cx: &Cx) -> Result<Outcome, WireError> {
-    let mut probed = Vec::new();
-    for (capability, method) in [
-        ("tools", "tools/list"),
-        ("resources", "resources/list"),
-        ("prompts", "prompts/list"),
-    ] {
+    // logging/setLevel only exists in the legacy era (2026-07-28 removed it).
+    let setlevel = (cx.era() == Era::Legacy).then_some(("logging", "logging/setLevel", json!({ "level": "info" })));
+    let completion = json!({
+        "ref": { "type": "ref/prompt", "name": "agentcore-mcp-suite-probe" },
+        "argument": { "name": "a", "value": "" },
+    });
+    let probes = [
+        ("tools", "tools/list", json!({})),
+        ("resources", "resources/list", json!({})),
+        ("prompts", "prompts/list", json!({})),
+        ("completions", "completion/complete", completion),
+    ];
+    let mut refused = Vec::new();
+    for (capability, method, params) in probes.into_iter().chain(setlevel) {
         if cx.declares(capability) {
             continue;
         }
-        probed.push(method);
-        let reply = cx.call(method, json!({})).await?;
+        let reply = cx.call(method, params).await?;
         if reply.result().is_some() {
             return Ok(Outcome::warn(format!(
                 "{method} is served although `{capability}` is not declared; clients that trust the declaration never see it"
             ))
             .with(reply.evidence()));
         }
+        let code = reply
+            .error_code()
+            .map_or("no JSON-RPC error".to_string(), |c| c.to_string());
+        refused.push(format!("{method} ({code})"));
     }
-    Ok(if probed.is_empty() {
-        Outcome::skip("tools, resources and prompts are all declared")
+    Ok(if refused.is_empty() {
+        Outcome::skip(
+            "every capability the suite can probe is declared (tools, resources, prompts, completions, logging)",
+        )
     } else {
         let era = if cx.era() == Era::Modern {
             "404 / -32601"
         } else {
             "-32601"
         };
-        Outcome::pass(format!("{} refused ({era} expected)", probed.join(", ")))
+        Outcome::pass(format!(
+            "undeclared and refused: {} ({era} expected)",
+            refused.join(", ")
+        ))
     })
 }

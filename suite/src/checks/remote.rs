@@ -58,8 +58,8 @@ pub const CHECKS: &[Check] = &[
         scope: Scope::Server,
         needs: &[Capability::Platform],
         runs: Runs::ANYWHERE,
-        source: "AGENTCORE runtime-mcp-protocol-contract (OAuth Authentication Responses); InvokeAgentRuntime API (SigV4)",
-        rule: "without credentials, or with wrong ones, the runtime refuses: 403 for SigV4, 401 with WWW-Authenticate for OAuth",
+        source: "AGENTCORE runtime-mcp-protocol-contract (OAuth Authentication Responses); InvokeAgentRuntime API (SigV4); MCP 2025-11-25 basic/authorization.mdx#authorization-server-location",
+        rule: "without credentials, or with wrong ones, the runtime refuses: 403 for SigV4, 401 with WWW-Authenticate for OAuth, whose resource_metadata serves RFC 9728 metadata naming at least one authorization server",
         run: check_fn!(auth_required),
     },
     Check {
@@ -282,16 +282,73 @@ async fn auth_required(cx: &Cx) -> Result<Outcome, WireError> {
                         refusal.status, refusal.code
                     )));
                 }
-                if oauth && credential == Credential::Missing && refusal.www_authenticate.is_none() {
-                    return Ok(Outcome::fail(
-                        "an OAuth runtime's 401 lacks WWW-Authenticate: clients cannot find the authorization server",
-                    ));
+                if oauth && credential == Credential::Missing {
+                    let Some(challenge) = &refusal.www_authenticate else {
+                        return Ok(Outcome::fail(
+                            "an OAuth runtime's 401 lacks WWW-Authenticate: clients cannot find the authorization server",
+                        ));
+                    };
+                    match protected_resource_metadata(cx, challenge).await? {
+                        Ok(servers) => seen.push(format!("protected-resource metadata names {servers}")),
+                        Err(problem) => {
+                            return Ok(Outcome::fail(problem).with(format!("WWW-Authenticate: {challenge}")));
+                        }
+                    }
                 }
                 seen.push(format!("{name}: {} {}", refusal.status, refusal.code));
             }
         }
     }
     Ok(Outcome::pass(seen.join("; ")))
+}
+
+/// Follows a 401's `resource_metadata` as an MCP client does (RFC 9728 discovery) and checks
+/// the document: a `resource`, and at least one authorization server (MCP 2025-11-25
+/// basic/authorization.mdx "Authorization Server Location": MUST). Says which servers it names,
+/// or what is wrong.
+async fn protected_resource_metadata(cx: &Cx, challenge: &str) -> Result<Result<String, String>, WireError> {
+    let Some(url) = challenge
+        .split("resource_metadata=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+    else {
+        return Ok(Err(
+            "the 401's WWW-Authenticate names no resource_metadata: MCP clients cannot discover the authorization server".into(),
+        ));
+    };
+    let response = match cx.fetch_platform_document(url).await {
+        Ok(response) => response,
+        Err(WireError::Unobservable(why)) => return Ok(Ok(format!("(not fetched: {why})"))),
+        Err(e) => {
+            return Ok(Err(format!(
+                "the protected-resource metadata at {url} could not be fetched: {e}"
+            )));
+        }
+    };
+    if response.status != 200 {
+        return Ok(Err(format!(
+            "the protected-resource metadata the 401 names ({url}) answered HTTP {}: MCP clients cannot discover the authorization server",
+            response.status
+        )));
+    }
+    let document: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    let servers: Vec<&str> = document["authorization_servers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str())
+        .collect();
+    if document["resource"].as_str().is_none_or(str::is_empty) {
+        return Ok(Err(format!(
+            "the protected-resource metadata at {url} has no `resource`: {document}"
+        )));
+    }
+    if servers.is_empty() {
+        return Ok(Err(format!(
+            "the protected-resource metadata at {url} names no authorization server (MUST name at least one): {document}"
+        )));
+    }
+    Ok(Ok(servers.join(", ")))
 }
 
 async fn errors_typed(cx: &Cx) -> Result<Outcome, WireError> {

@@ -7,7 +7,7 @@
 
 use serde_json::json;
 
-use super::util::{has_result, is_success};
+use super::util::is_success;
 use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
 use crate::probe::{Cx, Invoked, Profile, Reply, SESSION_ID};
 use crate::wire::agentcore::contract::{RUNTIME_SESSION_ID, new_runtime_session_id};
@@ -260,16 +260,32 @@ async fn missing_400(cx: &Cx) -> Result<Outcome, WireError> {
             "the platform adds an Mcp-Session-Id to every request without one: the server never sees a request without",
         ));
     }
-    let reply = cx
-        .send(cx.cheap().without(SESSION_ID).on_purpose("no Mcp-Session-Id"))
-        .await?;
+    // Not ping: a server may answer ping before initialization, so serving it without a session
+    // proves nothing. A list the server declared is a request that belongs to a session.
+    let Some(method) = [
+        ("tools", "tools/list"),
+        ("resources", "resources/list"),
+        ("prompts", "prompts/list"),
+    ]
+    .into_iter()
+    .find(|(capability, _)| cx.declares(capability))
+    .map(|(_, method)| method) else {
+        return Ok(Outcome::skip(
+            "the server declares no tools, resources or prompts: no request to send that needs a session (ping may be answered before initialization)",
+        ));
+    };
+    let req = cx
+        .standard(method, json!({}))
+        .without(SESSION_ID)
+        .on_purpose("no Mcp-Session-Id");
+    let reply = cx.send(req).await?;
     Ok(match reply.status() {
-        200..=299 if has_result(&reply) => {
-            Outcome::pass("served without a session id (the server does not require one)")
-        }
-        400 => Outcome::pass("400 without a session id"),
+        200..=299 if reply.result().is_some() => Outcome::pass(format!(
+            "{method} served without a session id (the server does not require one)"
+        )),
+        400 => Outcome::pass(format!("{method} without a session id: 400")),
         _ => Outcome::warn(format!(
-            "a request without a session id got {}, not 400",
+            "{method} without a session id got {}, not 400",
             reply.status_line()
         ))
         .with(reply.evidence()),

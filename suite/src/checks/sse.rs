@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use super::util::STREAM_WATCH;
 use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
-use crate::probe::{Cx, Era, Reply};
+use crate::probe::{Cx, Era, Reply, Req, SESSION_ID};
 use crate::wire::jsonrpc::answers;
 use crate::wire::sse::{Finding, SseStream, jsonrpc_findings};
 use crate::wire::transport::Capability;
@@ -82,7 +83,7 @@ pub const CHECKS: &[Check] = &[
         level: Level::Must,
         scope: Scope::EachEra,
         needs: &[],
-        runs: Runs::ANYWHERE,
+        runs: Runs::ANYWHERE.watching_a_stream(),
         source: "MCP 2025-11-25 basic/transports.mdx#resumability-and-redelivery",
         rule: "event ids, if used, are unique",
         run: check_fn!(event_ids_unique),
@@ -344,24 +345,55 @@ async fn event_ids_unique(cx: &Cx) -> Result<Outcome, WireError> {
     .await
 }
 
-/// A stateful session's event ids are unique across all of its streams (every sample was sent
-/// in the run's session).
+/// A stateful session's event ids are unique across all of its streams: the initialize
+/// response (priming events count), each POST response, and the GET stream when the server
+/// offers one. Judged in a session of the check's own, so every stream of it is seen.
 async fn event_ids_unique_in_session(cx: &Cx) -> Result<Outcome, WireError> {
-    let replies = samples(cx).await?;
-    if replies.is_empty() {
+    let (Some(session), initialize) = cx.new_session().await? else {
+        return Ok(Outcome::skip("initialize minted no session id this time"));
+    };
+    let mut streams = vec![("the initialize response".to_string(), initialize)];
+    let mut posts = vec![cx.cheap()];
+    if cx.declares("tools") {
+        posts.push(cx.standard("tools/list", json!({})));
+    }
+    for (i, req) in posts.into_iter().enumerate() {
+        let reply = cx.send(req.header(SESSION_ID, &session)).await?;
+        streams.push((format!("POST response {}", i + 1), reply));
+    }
+    let get = Req::new("GET", &cx.facts().mcp_path)
+        .header("accept", "text/event-stream")
+        .header("mcp-protocol-version", &cx.version())
+        .header(SESSION_ID, &session);
+    match cx
+        .send_for(
+            Req {
+                body_watch: Some(STREAM_WATCH),
+                ..get
+            },
+            cx.settings().timeout,
+        )
+        .await
+    {
+        Ok(reply) if reply.is_sse() => streams.push(("the GET stream".to_string(), reply)),
+        Ok(_) | Err(WireError::Unobservable(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let sse_streams = streams.iter().filter(|(_, r)| r.sse.is_some()).count();
+    if sse_streams == 0 {
         return Ok(Outcome::skip(
             "the server answered with JSON, not SSE: no stream to check",
         ));
     }
     let mut seen = std::collections::BTreeMap::new();
-    for (stream, reply) in replies.iter().enumerate() {
+    for (name, reply) in &streams {
         let events = reply.sse.as_ref().map(|s| s.events.as_slice()).unwrap_or_default();
         for id in events.iter().filter_map(|e| e.id.as_ref()) {
-            if let Some(first) = seen.insert(id.clone(), stream) {
-                let place = if first == stream {
-                    "within one stream"
+            if let Some(first) = seen.insert(id.clone(), name.clone()) {
+                let place = if &first == name {
+                    format!("within {name}")
                 } else {
-                    "across two streams"
+                    format!("in {first} and {name}")
                 };
                 return Ok(Outcome::fail(format!(
                     "event id `{id}` repeats {place} of one session; ids MUST be unique across all streams of a session"
@@ -370,13 +402,18 @@ async fn event_ids_unique_in_session(cx: &Cx) -> Result<Outcome, WireError> {
             }
         }
     }
+    let names: Vec<&str> = streams
+        .iter()
+        .filter(|(_, r)| r.sse.is_some())
+        .map(|(n, _)| n.as_str())
+        .collect();
     Ok(if seen.is_empty() {
-        Outcome::pass(format!("no event ids on {} streams of the session", replies.len()))
+        Outcome::pass(format!("no event ids on the session's streams ({})", names.join(", ")))
     } else {
         Outcome::pass(format!(
-            "{} event ids, unique across {} streams of the session",
+            "{} event ids, unique across the session's streams ({})",
             seen.len(),
-            replies.len()
+            names.join(", ")
         ))
     })
 }

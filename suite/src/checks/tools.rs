@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::util::{callable, short, skip_undeclared};
 use super::{Check, Level, Outcome, Runs, Scope, check_fn};
 use crate::probe::{Cx, Reply};
-use crate::wire::transport::WireError;
+use crate::wire::transport::{Cut, WireError};
 
 const TOOLS: &str = "MCP 2025-11-25 server/tools.mdx";
 
@@ -149,14 +149,30 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
         .collect();
     let replies: Vec<_> = futures_util::stream::iter(calls).buffered(8).collect().await;
     let mut slow = Vec::new();
+    let name = |tool: &Value| tool["name"].as_str().unwrap_or("?").to_string();
     for (tool, reply) in replies {
         let reply = match reply {
             Err(WireError::Timeout(_)) => {
-                slow.push(tool["name"].as_str().unwrap_or("?").to_string());
+                slow.push(format!("{} (no response head)", name(tool)));
                 continue;
             }
             other => other?,
         };
+        if reply.response().is_none() && reply.http.cut == Some(Cut::Deadline) {
+            // Still streaming at the deadline: slow, not broken. No MUST bounds how long a tool
+            // may take.
+            let progress = reply
+                .messages
+                .iter()
+                .filter(|m| m["method"] == "notifications/progress")
+                .count();
+            slow.push(format!(
+                "{} (still working after {:.1} s, {progress} progress notification(s))",
+                name(tool),
+                reply.http.timings.total.as_secs_f64()
+            ));
+            continue;
+        }
         let problem = match (reply.result(), reply.error()) {
             (Some(result), _) => judge_tool_result(tool, result),
             (None, Some(_)) => None, // a protocol error for arguments it dislikes is allowed
@@ -174,10 +190,12 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
     let mut outcome = if slow.is_empty() {
         Outcome::pass(format!("{called} tools called; results well-formed"))
     } else {
+        let settings = cx.settings();
         Outcome::warn(format!(
-            "{} did not answer within {} s (slow, not a violation; raise --timeout); {called} others well-formed",
+            "{} did not answer in time (slow, not a violation: --timeout {} s restarts on each progress notification, up to --max-call-time {} s); {called} others well-formed",
             slow.join(", "),
-            cx.settings().timeout.as_secs_f64()
+            settings.timeout.as_secs_f64(),
+            settings.max_call_time.as_secs_f64()
         ))
     };
     if !not_called.is_empty() {
@@ -187,8 +205,7 @@ async fn tools_call(cx: &Cx) -> Result<Outcome, WireError> {
 }
 
 async fn call_tool<'a>(cx: &'a Cx, tool: &'a Value, arguments: &'a Value) -> (&'a Value, Result<Reply, WireError>) {
-    let params = json!({ "name": tool["name"], "arguments": arguments });
-    (tool, cx.call("tools/call", params).await)
+    (tool, cx.send(cx.tool_call(&tool["name"], arguments)).await)
 }
 
 async fn tools_unknown(cx: &Cx) -> Result<Outcome, WireError> {

@@ -66,6 +66,10 @@ pub struct CheckArgs {
     /// Also run checks that take long on purpose (sse.keepalive).
     #[arg(long)]
     pub slow_checks: bool,
+    /// The longest a tool call may take while it keeps sending progress notifications (each
+    /// restarts the --timeout wait); a call that runs past it is a warn naming the tool.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub max_call_time: Duration,
     /// Longest silence allowed on a stream during a long request.
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub keepalive_max_gap: Duration,
@@ -176,6 +180,7 @@ impl CheckRun {
                     keepalive_max_gap: args.keepalive_max_gap,
                     image_size_budget: args.image_size_budget_mb.saturating_mul(1000 * 1000),
                     cold_start_budget: args.cold_start_budget,
+                    max_call_time: args.max_call_time,
                     call_policy: args.target.call_policy,
                     calls: args.target.calls()?,
                 },

@@ -39,11 +39,20 @@ pub struct EmulateArgs {
     #[arg(long, value_name = "ACCESS:SECRET", conflicts_with = "bearer_token")]
     pub credentials: Option<String>,
     /// Act as an OAuth runtime: require `Authorization: Bearer TOKEN`.
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, value_name = "TOKEN", requires = "authorization_server")]
     pub bearer_token: Option<String>,
-    /// Stop a runtime session (and its container) after this long without requests.
-    #[arg(long, default_value = "15m", value_parser = parse_duration)]
+    /// The authorization server an OAuth runtime's protected-resource metadata names (RFC 9728;
+    /// MCP clients discover it from the 401).
+    #[arg(long, value_name = "URL", requires = "bearer_token")]
+    pub authorization_server: Option<String>,
+    /// End a runtime session (and its container) after this long without requests (AgentCore's
+    /// idleRuntimeSessionTimeout: 60 s to 8 h, default 15 min).
+    #[arg(long, default_value = "15m", value_parser = parse_session_limit)]
     pub idle_timeout: Duration,
+    /// End a runtime session this long after it began, however busy (AgentCore's maxLifetime:
+    /// 60 s to 8 h, default 8 h).
+    #[arg(long, default_value = "8h", value_parser = parse_session_limit)]
+    pub max_lifetime: Duration,
 }
 
 impl EmulateArgs {
@@ -67,7 +76,15 @@ impl EmulateArgs {
                 },
                 _ => return Err(Error::Usage("--credentials: expected ACCESS_KEY_ID:SECRET".into())),
             },
-            (None, Some(token)) if !token.is_empty() => EmulatorAuth::Bearer(token.clone()),
+            (None, Some(token)) if !token.is_empty() => EmulatorAuth::Bearer {
+                token: token.clone(),
+                authorization_server: match &self.authorization_server {
+                    Some(url) => {
+                        Some(parse_url(url).map_err(|e| Error::Usage(format!("--authorization-server: {e}")))?)
+                    }
+                    None => None,
+                },
+            },
             (None, Some(_)) => return Err(Error::Usage("--bearer-token must not be empty".into())),
             (None, None) => EmulatorAuth::Open,
         };
@@ -76,8 +93,18 @@ impl EmulateArgs {
             upstream,
             auth,
             idle_timeout: self.idle_timeout,
+            max_lifetime: self.max_lifetime,
         })
     }
+}
+
+/// A session limit as AgentCore takes it: 60 s to 28,800 s (8 h).
+fn parse_session_limit(text: &str) -> Result<Duration, String> {
+    let limit = parse_duration(text)?;
+    if !(60..=28_800).contains(&limit.as_secs()) || (limit.as_secs() == 28_800 && limit.subsec_nanos() > 0) {
+        return Err(format!("`{text}`: AgentCore allows 60 s to 8 h (28800 s)"));
+    }
+    Ok(limit)
 }
 
 /// Runs the emulator until Ctrl-C, then removes every container it started.
@@ -85,7 +112,7 @@ pub async fn run(config: EmulatorConfig) -> Result<(), Error> {
     let auth = match &config.auth {
         EmulatorAuth::Open => "no authentication: every caller is served".to_string(),
         EmulatorAuth::SigV4 { access_key, .. } => format!("SigV4 for access key {access_key}"),
-        EmulatorAuth::Bearer(_) => "OAuth: a bearer token is required".to_string(),
+        EmulatorAuth::Bearer { .. } => "OAuth: a bearer token is required".to_string(),
     };
     let upstream = match &config.upstream {
         Upstream::Url(url) => format!("forwarding to {}", redact_query(url.as_str())),

@@ -187,7 +187,7 @@ impl TargetArgs {
     }
 }
 
-/// `10s`, `500ms`, `2m`, `1.5s`: above zero. Every duration flag is a wait or a budget, and a
+/// `10s`, `500ms`, `2m`, `1.5s`, `8h`: above zero. Every duration flag is a wait or a budget, and a
 /// zero one would turn every check into an error (or a pass that measured nothing).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -205,7 +205,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => value / 1000.0,
         "s" => value,
         "m" => value * 60.0,
-        _ => return Err(format!("`{text}`: use ms, s or m")),
+        "h" => value * 3600.0,
+        _ => return Err(format!("`{text}`: use ms, s, m or h")),
     };
     match Duration::try_from_secs_f64(seconds) {
         Ok(duration) if duration.is_zero() => Err(format!("`{text}` must be above zero")),
@@ -264,7 +265,8 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
         assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("5h").is_err());
+        assert_eq!(parse_duration("8h"), Ok(Duration::from_secs(28_800)));
+        assert!(parse_duration("5d").is_err());
         for zero_or_less in ["0", "0s", "0ms", "0.0m", "-1s", "-0"] {
             let error = parse_duration(zero_or_less).unwrap_err();
             assert!(error.contains("above zero"), "{zero_or_less}: {error}");

@@ -37,7 +37,7 @@ pub(super) fn authenticate(
             .err()
             .map(|message| aws_error(StatusCode::FORBIDDEN, "AccessDeniedException", &message, json!({})))
         }
-        EmulatorAuth::Bearer(token) => {
+        EmulatorAuth::Bearer { token, .. } => {
             let given = parts
                 .headers
                 .get("authorization")
@@ -48,14 +48,9 @@ pub(super) fn authenticate(
                 return None;
             }
             // As the service answers an OAuth runtime: 401 with where to find the authorization server.
-            let host = parts
-                .headers
-                .get("host")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("localhost");
             let metadata = format!(
-                "Bearer resource_metadata=\"http://{host}/runtimes/{}/invocations/.well-known/oauth-protected-resource?qualifier={qualifier}\"",
-                encode_all(arn)
+                "Bearer resource_metadata=\"{}/.well-known/oauth-protected-resource?qualifier={qualifier}\"",
+                invocation_url(parts, arn)
             );
             Some(
                 Response::builder()
@@ -67,6 +62,53 @@ pub(super) fn authenticate(
             )
         }
     }
+}
+
+/// The last path segments of the protected-resource metadata URL, after the encoded ARN.
+pub(super) const METADATA_SUFFIX: &str = "/invocations/.well-known/oauth-protected-resource";
+/// The operation name `route` gives that URL.
+pub(super) const METADATA: &str = "oauth-protected-resource";
+
+/// The runtime's invocation URL as this request reached it (the metadata's `resource`).
+fn invocation_url(parts: &axum::http::request::Parts, arn: &str) -> String {
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}/runtimes/{}/invocations", encode_all(arn))
+}
+
+/// RFC 9728 protected-resource metadata for an OAuth runtime: which resource this is, which
+/// authorization servers issue its tokens, and how a token is sent. MCP clients follow the
+/// `resource_metadata` of a 401 here. Runtimes that take SigV4 have none (404).
+pub(super) fn protected_resource_metadata(
+    config: &super::EmulatorConfig,
+    parts: &axum::http::request::Parts,
+    arn: &str,
+) -> Response {
+    let EmulatorAuth::Bearer {
+        authorization_server, ..
+    } = &config.auth
+    else {
+        return aws_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            "This runtime does not use OAuth",
+            json!({}),
+        );
+    };
+    let servers: Vec<&str> = authorization_server.iter().map(url::Url::as_str).collect();
+    let document = json!({
+        "resource": invocation_url(parts, arn),
+        "authorization_servers": servers,
+        "bearer_methods_supported": ["header"],
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(Body::from(document.to_string()))
+        .unwrap_or_default()
 }
 
 /// Token comparison in constant time.

@@ -51,6 +51,13 @@ pub(super) async fn invoke(gate: &Gate, headers: &HeaderMap, body: axum::body::B
     if forward_session {
         upstream = upstream.header("mcp-session-id", &mcp_session);
     }
+    if !headers.contains_key("content-type") {
+        // Inference, not documented: boto3 sends no Content-Type when the caller gives no
+        // `contentType` (as AWS's own "complete working example" does), the MCP SDK servers
+        // answer such a request 415, and against real runtimes those scripts work, so the
+        // platform must supply one. The payload of an MCP runtime is JSON.
+        upstream = upstream.header("content-type", "application/json");
+    }
     let upstream = upstream
         .header(RUNTIME_SESSION_ID, &session_id)
         .header("x-amzn-bedrock-agentcore-runtime-request-id", new_mcp_session_id())

@@ -53,8 +53,12 @@ pub enum EmulatorAuth {
     Open,
     /// SigV4 with this access key id and secret.
     SigV4 { access_key: String, secret: String },
-    /// An OAuth runtime: this bearer token.
-    Bearer(String),
+    /// An OAuth runtime: this bearer token, and the authorization server its protected-resource
+    /// metadata names (`--authorization-server`).
+    Bearer {
+        token: String,
+        authorization_server: Option<url::Url>,
+    },
 }
 
 #[derive(Clone)]
@@ -62,7 +66,10 @@ pub struct EmulatorConfig {
     pub listen: SocketAddr,
     pub upstream: Upstream,
     pub auth: EmulatorAuth,
+    /// AgentCore's `idleRuntimeSessionTimeout`: a session unused this long ends.
     pub idle_timeout: Duration,
+    /// AgentCore's `maxLifetime`: a session this old ends, however busy.
+    pub max_lifetime: Duration,
 }
 
 /// Pooled keep-alive connections to the upstreams, as the platform keeps them to its microVMs.
@@ -117,7 +124,7 @@ impl Emulator {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).into_future().await;
         });
-        let reaper = tokio::spawn(runtime_sessions::reap_idle(gate.clone()));
+        let reaper = tokio::spawn(runtime_sessions::reap_ended(gate.clone()));
         Ok(Emulator {
             addr,
             gate,
@@ -164,6 +171,9 @@ impl Emulator {
 /// `/runtimes/{encoded arn}/{operation}` → (the ARN, the operation).
 fn route(path: &str) -> Option<(String, &str)> {
     let rest = path.strip_prefix("/runtimes/")?;
+    if let Some(encoded) = rest.strip_suffix(auth::METADATA_SUFFIX) {
+        return Some((percent_decode(encoded)?, auth::METADATA));
+    }
     let (encoded, operation) = rest.rsplit_once('/')?;
     let arn = percent_decode(encoded)?;
     Some((arn, operation))
@@ -191,6 +201,9 @@ async fn handle(State(gate): State<Arc<Gate>>, request: Request<Body>) -> Respon
     let Some((arn, operation)) = route(parts.uri.path()) else {
         return unknown_operation();
     };
+    if operation == auth::METADATA && parts.method == axum::http::Method::GET {
+        return auth::protected_resource_metadata(&gate.config, &parts, &arn);
+    }
     if parts.method != axum::http::Method::POST || !matches!(operation, "invocations" | "stopruntimesession") {
         return unknown_operation();
     }
@@ -256,5 +269,7 @@ mod tests {
         assert_eq!(operation, "invocations");
         assert!(route("/mcp").is_none());
         assert!(route("/runtimes/%zz/invocations").is_none());
+        let (arn, operation) = route("/runtimes/arn%3Ax/invocations/.well-known/oauth-protected-resource").unwrap();
+        assert_eq!((arn.as_str(), operation), ("arn:x", auth::METADATA));
     }
 }

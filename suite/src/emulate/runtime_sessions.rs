@@ -1,6 +1,8 @@
 //! Runtime sessions: each one's upstream (the shared URL, or with `--image` a fresh container of
-//! its own, as a microVM per session), started once on first use, stopped when idle too long,
-//! on StopRuntimeSession, or at shutdown.
+//! its own, as a microVM per session), started once on first use, and ended as AgentCore ends
+//! them: idle longer than `idleRuntimeSessionTimeout`, older than `maxLifetime`, on
+//! StopRuntimeSession, or at shutdown. A request naming an ended session gets a fresh upstream,
+//! so a stateful server's old `Mcp-Session-Id` is unknown there.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,10 +17,19 @@ use super::{Gate, Upstream};
 use crate::targets::container::{Container, ContainerSpec};
 use crate::wire::agentcore::contract::RUNTIME_SESSION_ID;
 
-/// One runtime session: its upstream (started once, on first use) and when it was last used.
+/// One runtime session: its upstream (started once, on first use), when it began and when it
+/// was last used.
 pub(super) struct Session {
     pub(super) instance: tokio::sync::OnceCell<Result<Arc<Instance>, String>>,
+    started: Instant,
     last_used: Mutex<Instant>,
+}
+
+impl Session {
+    fn ended(&self, gate: &Gate) -> bool {
+        let idle = self.last_used.lock().unwrap_or_else(|e| e.into_inner()).elapsed();
+        idle > gate.config.idle_timeout || self.started.elapsed() > gate.config.max_lifetime
+    }
 }
 
 /// What serves one session: the MCP endpoint, and the container behind it, if any.
@@ -35,47 +46,60 @@ impl Instance {
     }
 }
 
-/// Stops sessions idle longer than the timeout, every second or so.
-pub(super) async fn reap_idle(gate: Arc<Gate>) {
-    let tick = (gate.config.idle_timeout / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
+/// Ends sessions idle too long or past their lifetime, every second or so.
+pub(super) async fn reap_ended(gate: Arc<Gate>) {
+    let shortest = gate.config.idle_timeout.min(gate.config.max_lifetime);
+    let tick = (shortest / 4).clamp(Duration::from_millis(50), Duration::from_secs(1));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(tick) => {}
             _ = gate.stopping.notified() => return,
         }
-        let idle: Vec<Arc<Session>> = {
+        let ended: Vec<Arc<Session>> = {
             let mut sessions = gate.sessions.lock().unwrap_or_else(|e| e.into_inner());
             let stale: Vec<String> = sessions
                 .iter()
-                .filter(|(_, s)| {
-                    s.last_used.lock().unwrap_or_else(|e| e.into_inner()).elapsed() > gate.config.idle_timeout
-                })
+                .filter(|(_, s)| s.ended(&gate))
                 .map(|(id, _)| id.clone())
                 .collect();
             stale.iter().filter_map(|id| sessions.remove(id)).collect()
         };
-        for session in idle {
-            if let Some(Ok(instance)) = session.instance.get() {
-                instance.stop().await;
-            }
+        for session in ended {
+            stop(&session).await;
         }
+    }
+}
+
+async fn stop(session: &Session) {
+    if let Some(Ok(instance)) = session.instance.get() {
+        instance.stop().await;
     }
 }
 
 /// The session's upstream, started on first use (once, however many requests race for it).
 pub(super) async fn session_instance(gate: &Gate, session_id: &str) -> Result<Arc<Instance>, String> {
-    let session = {
+    let (session, ended) = {
         let mut sessions = gate.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions
+        // A session that ended since the reaper last looked is gone all the same.
+        let ended = match sessions.get(session_id) {
+            Some(existing) if existing.ended(gate) => sessions.remove(session_id),
+            _ => None,
+        };
+        let session = sessions
             .entry(session_id.to_string())
             .or_insert_with(|| {
                 Arc::new(Session {
                     instance: tokio::sync::OnceCell::new(),
+                    started: Instant::now(),
                     last_used: Mutex::new(Instant::now()),
                 })
             })
-            .clone()
+            .clone();
+        (session, ended)
     };
+    if let Some(ended) = ended {
+        stop(&ended).await;
+    }
     *session.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
     session
         .instance

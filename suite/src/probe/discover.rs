@@ -92,7 +92,7 @@ pub(super) async fn discover(probe: &Probe) -> Result<Discovery, Error> {
                     discovery.legacy_absent =
                         format!("initialize answered version `{v}`, which the suite does not know")
                 }
-                None => discovery.legacy_absent = format!("initialize was not answered ({})", reply.status_line()),
+                None => discovery.legacy_absent = format!("initialize {}", what_came_back(&reply)),
             }
         }
     }
@@ -110,8 +110,11 @@ pub(super) async fn discover(probe: &Probe) -> Result<Discovery, Error> {
             if speaks_modern {
                 discovery.modern = result;
                 discovery.answers_sse[Era::Modern as usize] = Some(reply.is_sse());
+            } else if let Some(listed) = result.as_ref().and_then(|r| r.get("supportedVersions")) {
+                discovery.modern_absent =
+                    format!("server/discover answered, but its supportedVersions {listed} lack {MODERN_VERSION}");
             } else {
-                discovery.modern_absent = format!("server/discover was not answered ({})", reply.status_line());
+                discovery.modern_absent = format!("server/discover {}", what_came_back(&reply));
             }
         }
     }
@@ -120,6 +123,26 @@ pub(super) async fn discover(probe: &Probe) -> Result<Discovery, Error> {
         .seen_messages()
         .extend(std::mem::take(&mut *fresh.seen_messages()));
     Ok(discovery)
+}
+
+/// What a request that found no era got: the JSON-RPC error (code, message, the versions it
+/// lists) when there is one, else the HTTP status and media type.
+fn what_came_back(reply: &Reply) -> String {
+    let Some(error) = reply.error() else {
+        return format!("was not answered ({})", reply.status_line());
+    };
+    let code = error.get("code").map_or("?".to_string(), Value::to_string);
+    let message = error.get("message").and_then(Value::as_str).unwrap_or("");
+    let supported = error
+        .pointer("/data/supported")
+        .or_else(|| error.pointer("/data/supportedVersions"))
+        .map(|v| format!("; it supports {v}"))
+        .unwrap_or_default();
+    format!(
+        "was refused: {} with JSON-RPC error {code} `{}`{supported}",
+        reply.status_line(),
+        crate::wire::sse::excerpt(message, 120)
+    )
 }
 
 /// Discovery reads like a lenient client, so a server with broken framing (an unterminated last
@@ -139,4 +162,43 @@ fn lenient_result(reply: &Reply) -> Option<Value> {
     let mut results = messages.iter().filter_map(|m| m.get("result"));
     let first = results.next()?;
     results.next().is_none().then(|| first.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::transport::{HttpResponse, Timings};
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            request: super::super::Req::new("POST", "/mcp"),
+            http: HttpResponse {
+                status,
+                headers: vec![("content-type".into(), b"application/json".to_vec())],
+                body: body.as_bytes().to_vec(),
+                chunks: Vec::new(),
+                timings: Timings::default(),
+                cut: None,
+            },
+            sse: None,
+            messages: jsonrpc::messages_in_json(body.as_bytes()),
+        }
+    }
+
+    /// An era the server refuses is described by what it answered, not as "not answered".
+    #[test]
+    fn says_what_came_back() {
+        let refused = reply(
+            400,
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32022,"message":"Unsupported protocol version","data":{"supported":["2025-06-18"]}}}"#,
+        );
+        assert_eq!(
+            what_came_back(&refused),
+            r#"was refused: HTTP 400 application/json with JSON-RPC error -32022 `Unsupported protocol version`; it supports ["2025-06-18"]"#
+        );
+        assert_eq!(
+            what_came_back(&reply(404, "")),
+            "was not answered (HTTP 404 application/json)"
+        );
+    }
 }

@@ -22,6 +22,8 @@ pub struct Req {
     pub close_grace: Duration,
     /// Watch the body at most this long after the head: for streams that may stay open by design.
     pub body_watch: Option<Duration>,
+    /// Each progress notification restarts the wait, up to this long in all (tools/call).
+    pub progress_ceiling: Option<Duration>,
     /// What the request leaves out or bends on purpose (a session id), for its evidence.
     pub on_purpose: Option<String>,
 }
@@ -36,6 +38,7 @@ impl Req {
             expect: None,
             close_grace: Duration::from_secs(1),
             body_watch: None,
+            progress_ceiling: None,
             on_purpose: None,
         }
     }

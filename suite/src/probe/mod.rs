@@ -24,7 +24,9 @@ pub use settings::{CallPolicy, Era, ProbeSettings, Profile};
 use crate::wire::jsonrpc::{self, MODERN_VERSION};
 use crate::wire::platform::{AuthKind, Credential, Refusal};
 use crate::wire::sse::SseParser;
-use crate::wire::transport::{Capability, HttpRequest, HttpResponse, Limits, MAX_BODY_BYTES, Transport, WireError};
+use crate::wire::transport::{
+    Capability, Heard, HttpRequest, HttpResponse, Limits, MAX_BODY_BYTES, Transport, WireError,
+};
 
 /// One message the server sent, with the revision it was sent under and the method it answered.
 pub struct Seen {
@@ -144,12 +146,13 @@ impl Probe {
         json!(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
-    fn limits(&self, close_grace: Duration, timeout: Duration, body_watch: Option<Duration>) -> Limits {
+    fn limits(&self, req: &Req, timeout: Duration) -> Limits {
         Limits {
             timeout,
             max_body_bytes: MAX_BODY_BYTES,
-            close_grace,
-            body_watch,
+            close_grace: req.close_grace,
+            body_watch: req.body_watch,
+            max_total: req.progress_ceiling,
         }
     }
 
@@ -174,11 +177,7 @@ impl Probe {
         let mut reading = Reading::new(&req);
         let http = self
             .transport
-            .exchange(
-                &request,
-                self.limits(req.close_grace, timeout, req.body_watch),
-                &mut |chunk| reading.enough(chunk),
-            )
+            .exchange(&request, self.limits(&req, timeout), &mut |chunk| reading.enough(chunk))
             .await?;
         Ok(self.finish(req, http, reading.parser))
     }
@@ -195,7 +194,7 @@ impl Probe {
         let req = self.with_user_headers(req);
         let request = req.to_http();
         let mut reading = Reading::new(&req);
-        let limits = self.limits(req.close_grace, self.settings.timeout, req.body_watch);
+        let limits = self.limits(&req, self.settings.timeout);
         let answer = platform
             .invoke(&request, credential, limits, &mut |chunk| reading.enough(chunk))
             .await?;
@@ -241,7 +240,13 @@ impl Probe {
             .into_iter()
             .map(|req| self.with_user_headers(req).to_http())
             .collect();
-        let limits = self.limits(Duration::ZERO, self.settings.timeout, None);
+        let limits = Limits {
+            timeout: self.settings.timeout,
+            max_body_bytes: MAX_BODY_BYTES,
+            close_grace: Duration::ZERO,
+            body_watch: None,
+            max_total: None,
+        };
         self.transport.exchange_kept_alive(&requests, limits).await
     }
 
@@ -295,15 +300,23 @@ impl Reading {
         }
     }
 
-    /// Feeds a chunk; true once the response to the expected id has arrived.
-    fn enough(&mut self, chunk: &[u8]) -> bool {
+    /// Feeds a chunk: `Answer` once the response to the expected id has arrived, `Progress` when
+    /// the chunk completed a progress notification.
+    fn enough(&mut self, chunk: &[u8]) -> Heard {
         // Only an SSE body can stay open after the response; a JSON body ends by itself.
-        if self.parser.feed(chunk) > 0
-            && let Some(id) = &self.expected
-        {
-            self.done = self.done || jsonrpc::events_answer(self.parser.events(), id);
+        let new = self.parser.feed(chunk);
+        let Some(id) = self.expected.as_ref().filter(|_| new > 0) else {
+            return if self.done { Heard::Answer } else { Heard::More };
+        };
+        let events = self.parser.events();
+        let fresh = &events[events.len().saturating_sub(new)..];
+        self.done = self.done || jsonrpc::events_answer(fresh, id);
+        let progress = fresh.iter().any(|e| e.data.contains("\"notifications/progress\""));
+        match (self.done, progress) {
+            (true, _) => Heard::Answer,
+            (false, true) => Heard::Progress,
+            (false, false) => Heard::More,
         }
-        self.done
     }
 }
 
@@ -376,6 +389,25 @@ impl Cx {
     /// member). Recorded, redacted and schema-validated like every other exchange.
     pub async fn invoke(&self, req: Req, credential: Credential) -> Result<Invoked, WireError> {
         self.probe.invoke(req, credential).await
+    }
+
+    /// GETs a document the platform itself serves (the OAuth metadata a 401 names), without
+    /// credentials.
+    pub async fn fetch_platform_document(&self, url: &str) -> Result<HttpResponse, WireError> {
+        let platform = self.probe.transport.platform().ok_or_else(|| {
+            WireError::Unobservable(format!(
+                "the {} transport reaches no platform",
+                self.probe.transport.name()
+            ))
+        })?;
+        let limits = Limits {
+            timeout: self.settings().timeout,
+            max_body_bytes: 1 << 20,
+            close_grace: Duration::ZERO,
+            body_watch: None,
+            max_total: None,
+        };
+        platform.fetch(url, limits).await
     }
 
     /// Sends `reqs` in turn on one kept-alive connection and gives the raw responses.
@@ -509,6 +541,17 @@ impl Cx {
         }
         req.expect = Some((id.clone(), method.to_string()));
         req.json(&jsonrpc::request(&id, method, params))
+    }
+
+    /// A tools/call that asks for progress: a progress token lets the server say it is still
+    /// working, and each notification restarts the wait, up to `--max-call-time` (MCP lifecycle
+    /// "Timeouts": a client MAY reset its timeout on progress, with a maximum).
+    pub fn tool_call(&self, name: &Value, arguments: &Value) -> Req {
+        let token = format!("agentcore-mcp-suite-{}", self.probe.next_id());
+        let params = json!({ "name": name, "arguments": arguments, "_meta": { "progressToken": token } });
+        let mut req = self.standard("tools/call", params);
+        req.progress_ceiling = Some(self.settings().max_call_time);
+        req
     }
 
     /// A standard notification of this era.

@@ -62,6 +62,9 @@ pub struct ProbeSettings {
     pub image_size_budget: u64,
     /// latency.cold-start warns when the first MCP answer takes longer.
     pub cold_start_budget: Duration,
+    /// The longest a tool call may take while it keeps sending progress (`--max-call-time`);
+    /// without progress, `timeout` bounds it.
+    pub max_call_time: Duration,
     /// Which tools the run may call (`--call-policy`).
     pub call_policy: CallPolicy,
     /// Tools named with `--call NAME --args JSON`: when given, the only ones called.
@@ -94,6 +97,7 @@ impl Default for ProbeSettings {
             keepalive_max_gap: Duration::from_secs(15),
             image_size_budget: 1000 * 1000 * 1000,
             cold_start_budget: Duration::from_secs(5),
+            max_call_time: Duration::from_secs(60),
             call_policy: CallPolicy::ReadOnly,
             calls: Vec::new(),
         }

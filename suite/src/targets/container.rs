@@ -21,7 +21,7 @@ use testcontainers::{ContainerAsync, GenericBuildableImage, GenericImage, ImageE
 use crate::error::Error;
 use crate::probe::{ContainerFacts, ImageFacts, StartTimings};
 use crate::wire::plain::PlainHttp;
-use crate::wire::transport::{HttpRequest, Limits, Transport};
+use crate::wire::transport::{Heard, HttpRequest, Limits, Transport};
 
 pub const PID_LABEL: &str = "agentcore-mcp-suite.pid";
 const PORT: u16 = 8000;
@@ -292,8 +292,8 @@ async fn published_port(handle: &ContainerAsync<GenericImage>) -> Result<u16, Er
         .map_err(|e| Error::Setup(format!("container port {PORT} is not published: {e}")))
 }
 
-/// Polls until GET /ping answers 200 and a POST /mcp `ping` succeeds, the container exits, or the
-/// startup timeout passes. Dials 127.0.0.1 itself (testcontainers may resolve a bridge address).
+/// Polls until a POST /mcp `ping` is answered (GET /ping's first 200 is timed on the way), the
+/// container exits, or the startup timeout passes. Dials 127.0.0.1 itself (testcontainers may resolve a bridge address).
 async fn wait_ready(
     docker: &Docker,
     id: &str,
@@ -312,6 +312,7 @@ async fn wait_ready(
         max_body_bytes: 1 << 20,
         close_grace: Duration::from_millis(200),
         body_watch: None,
+        max_total: None,
     };
     let ping = HttpRequest::new("GET", "/ping");
     let mcp = HttpRequest {
@@ -327,16 +328,22 @@ async fn wait_ready(
     loop {
         if timings.ping.is_none()
             && server
-                .exchange(&ping, limits, &mut |_| false)
+                .exchange(&ping, limits, &mut |_| Heard::More)
                 .await
                 .is_ok_and(|r| r.status == 200)
         {
             timings.ping = Some(started.elapsed());
         }
         let answered = server
-            .exchange(&mcp, limits, &mut |chunk| chunk.windows(8).any(|w| w == b"\"ready\""))
+            .exchange(&mcp, limits, &mut |chunk| {
+                if chunk.windows(8).any(|w| w == b"\"ready\"") {
+                    Heard::Answer
+                } else {
+                    Heard::More
+                }
+            })
             .await
-            .is_ok_and(|r| (200..300).contains(&r.status) && r.body.windows(8).any(|w| w == b"\"result\""));
+            .is_ok_and(|r| answers_ready(&r.body));
         if answered {
             timings.mcp = Some(started.elapsed());
             return (timings, Ok(()));
@@ -356,6 +363,13 @@ async fn wait_ready(
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// Whether `body` answers the readiness ping: a result, or a JSON-RPC error (a stateful server
+/// refuses a ping without a session id, and that refusal is the MCP server answering).
+fn answers_ready(body: &[u8]) -> bool {
+    let has = |needle: &[u8]| body.windows(needle.len()).any(|w| w == needle);
+    has(b"\"ready\"") && (has(b"\"result\"") || has(b"\"error\""))
 }
 
 /// `Some(description)` when the container is no longer running.

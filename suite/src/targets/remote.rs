@@ -12,7 +12,7 @@ use crate::wire::agentcore::contract::{
 use crate::wire::agentcore::{AgentCoreTransport, Auth, RuntimeSpec};
 use crate::wire::platform::{Answer, Credential};
 use crate::wire::reqwest_transport::TlsTrust;
-use crate::wire::transport::{HttpRequest, Limits};
+use crate::wire::transport::{Heard, HttpRequest, Limits};
 
 /// The path the platform POSTs to in the container; through the API a client names no path.
 pub const MCP_PATH: &str = "/mcp";
@@ -122,10 +122,11 @@ impl RemoteTarget {
             max_body_bytes: 1 << 20,
             close_grace: Duration::from_millis(100),
             body_watch: None,
+            max_total: None,
         };
         let cannot = |why: String| Error::Setup(format!("cannot invoke {}: {why}", self.spec.arn.text));
         match agentcore
-            .call(&ping, Credential::Configured, limits, &mut |_| true)
+            .call(&ping, Credential::Configured, limits, &mut |_| Heard::Answer)
             .await
             .map_err(|e| cannot(e.to_string()))?
         {

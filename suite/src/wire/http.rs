@@ -93,6 +93,9 @@ pub struct Limits {
     pub close_grace: Duration,
     /// Read the body at most this long after the head (a stream that may stay open by design).
     pub body_watch: Option<Duration>,
+    /// When set, each `Heard::Progress` restarts the body's deadline, up to this long after the
+    /// request was sent.
+    pub max_total: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -115,5 +118,17 @@ impl std::fmt::Display for WireError {
     }
 }
 
-/// Called with every chunk of an event-stream body; returns true once the caller has what it needs.
-pub type Enough<'a> = &'a mut (dyn FnMut(&[u8]) -> bool + Send);
+/// What the caller made of one chunk of an event-stream body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// Nothing that changes the wait.
+    More,
+    /// A progress notification for the request: with `Limits::max_total`, the deadline starts
+    /// again (MCP lets a client reset its timeout on progress, up to a maximum).
+    Progress,
+    /// What the caller needs has arrived: the body may linger for the close grace only.
+    Answer,
+}
+
+/// Called with every chunk of an event-stream body; says what the chunk meant to the caller.
+pub type Enough<'a> = &'a mut (dyn FnMut(&[u8]) -> Heard + Send);

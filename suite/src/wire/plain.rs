@@ -12,8 +12,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::transport::{
-    Enough, Exchange, Exchanges, Head, HttpRequest, HttpResponse, Limits, Observes, Transport, WireError, head_of,
-    read_response,
+    Enough, Exchange, Exchanges, Head, Heard, HttpRequest, HttpResponse, Limits, Observes, Transport, WireError,
+    head_of, read_response,
 };
 
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
@@ -75,7 +75,7 @@ impl PlainHttp {
                 .map_err(|e| WireError::Protocol(format!("the server closed the kept-alive connection: {e}")))?;
             let deadline = started + limits.timeout;
             let (head, body) = self.request_head(&mut sender, request, started, deadline).await?;
-            let read = read_response(head, body, started, started, limits, &mut |_| false).await?;
+            let read = read_response(head, body, started, started, limits, &mut |_| Heard::More).await?;
             if read.cut.is_some() {
                 return Err(WireError::Protocol(
                     "a response did not end, so the connection cannot be reused".into(),

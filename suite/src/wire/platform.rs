@@ -81,6 +81,8 @@ impl Refusal {
 
 pub type Invocation<'a> = Pin<Box<dyn Future<Output = Result<Answer, WireError>> + Send + 'a>>;
 
+pub type Fetch<'a> = Pin<Box<dyn Future<Output = Result<HttpResponse, WireError>> + Send + 'a>>;
+
 /// A transport that reaches the server through the platform.
 pub trait Platform: Send + Sync {
     fn auth(&self) -> AuthKind;
@@ -99,4 +101,9 @@ pub trait Platform: Send + Sync {
         limits: Limits,
         enough: Enough<'a>,
     ) -> Invocation<'a>;
+
+    /// GETs a document the platform itself serves at `url`, without credentials (the OAuth
+    /// protected-resource metadata a 401 names). A URL off the platform's endpoint is not
+    /// fetched: `WireError::Unobservable`.
+    fn fetch<'a>(&'a self, url: &'a str, limits: Limits) -> Fetch<'a>;
 }

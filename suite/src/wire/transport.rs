@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 
-pub use super::http::{Cut, Enough, HttpRequest, HttpResponse, Limits, MAX_BODY_BYTES, Timings, WireError};
+pub use super::http::{Cut, Enough, Heard, HttpRequest, HttpResponse, Limits, MAX_BODY_BYTES, Timings, WireError};
 use super::platform::Platform;
 
 /// Something a check may need that not every transport can do.
@@ -172,7 +172,7 @@ where
     B::Error: std::fmt::Display,
 {
     let deadline = started + limits.timeout;
-    let deadline = match limits.body_watch {
+    let mut deadline = match limits.body_watch {
         Some(watch) => deadline.min(Instant::now() + watch),
         None => deadline,
     };
@@ -209,9 +209,19 @@ where
         }
         bytes.extend_from_slice(&data);
         // Only an event stream can stay open after the answer, so only its chunks go to `enough`
-        // (which may be parsing them); only its first `true` counts.
-        if streaming && enough(&data) && stop_at == deadline {
-            stop_at = (Instant::now() + limits.close_grace).min(deadline);
+        // (which may be parsing them); only its first answer counts.
+        if !streaming || stop_at != deadline {
+            continue;
+        }
+        match enough(&data) {
+            Heard::More => {}
+            Heard::Progress => {
+                if let Some(max_total) = limits.max_total {
+                    deadline = (Instant::now() + limits.timeout).min(started + max_total).max(deadline);
+                    stop_at = deadline;
+                }
+            }
+            Heard::Answer => stop_at = (Instant::now() + limits.close_grace).min(deadline),
         }
     };
     Ok(HttpResponse {

@@ -82,3 +82,39 @@ async fn a_named_call_calls_exactly_that_tool() {
         assert_eq!(result.verdict, Verdict::Pass, "{}", result.message);
     }
 }
+
+/// A tool that answers after `--timeout` while sending progress is waited for (each notification
+/// restarts the wait), and past `--max-call-time` it is a warn naming the tool, the wait and the
+/// progress seen: no MUST bounds how long a tool may take.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_tool_that_sends_progress_is_waited_for_then_warned_never_failed() {
+    use std::time::Duration;
+
+    use super::common::{non_passes, reference, verdicts};
+
+    // `slow` sends ten progress notifications over `seconds`: one every 0.25 s here.
+    let mut options = quick_options();
+    options.only = vec!["tools.call".into()];
+    options.probe.timeout = Duration::from_secs(1);
+    options.probe.calls = vec![("slow".into(), json!({ "seconds": 2.5 }))];
+    let report = check(&reference(&[], false), &options).await;
+    assert_eq!(
+        verdicts(&report, "tools.call"),
+        [Verdict::Pass, Verdict::Pass],
+        "{:#?}",
+        non_passes(&report)
+    );
+
+    options.probe.max_call_time = Duration::from_millis(1500);
+    let report = check(&reference(&[], false), &options).await;
+    assert_eq!(
+        verdicts(&report, "tools.call"),
+        [Verdict::Warn, Verdict::Warn],
+        "{:#?}",
+        non_passes(&report)
+    );
+    let message = &report.results.iter().find(|r| r.id == "tools.call").unwrap().message;
+    assert!(message.contains("slow (still working after 1."), "{message}");
+    assert!(message.contains("progress notification(s)"), "{message}");
+    assert!(message.contains("--max-call-time 1.5 s"), "{message}");
+}

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use agentcore_mcp_suite::checks::Verdict;
 use agentcore_mcp_suite::targets::container::{self, ContainerSpec, ImageSource};
 use agentcore_mcp_suite::{RunOptions, Target};
+use serde_json::json;
 use testcontainers::bollard::Docker;
 
 use super::common::{check, non_passes, quick_options, verdicts};
@@ -455,6 +456,7 @@ async fn the_emulator_gives_each_runtime_session_its_own_container() {
         }),
         auth: super::remote::sigv4(),
         idle_timeout: Duration::from_secs(10),
+        max_lifetime: Duration::from_secs(28_800),
     })
     .await
     .unwrap();
@@ -541,5 +543,80 @@ async fn ctrl_c_stops_the_emulator_and_removes_its_containers() {
         "one container per session"
     );
     assert_eq!(interrupt(&mut child, &label), Some(0));
+    assert_none_left(&docker).await;
+}
+
+/// AgentCore ends a runtime session at its max lifetime; the next request naming it gets a fresh
+/// microVM, where a stateful server's old Mcp-Session-Id is unknown (404: the client must
+/// initialize again), and a new initialize works.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_expired_runtime_session_gets_a_fresh_container_that_forgets_the_mcp_session() {
+    use agentcore_mcp_suite::emulate::{Emulator, EmulatorAuth, EmulatorConfig, Upstream};
+    use agentcore_mcp_suite::wire::agentcore::contract::encode_all;
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let emulator = Emulator::start(EmulatorConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        upstream: Upstream::Image(ContainerSpec {
+            image: local(AMD64),
+            args: vec!["--stateful".into()],
+            startup_timeout: Duration::from_secs(20),
+            cold_starts: 0,
+            deploy: false,
+        }),
+        auth: EmulatorAuth::Open,
+        idle_timeout: Duration::from_secs(900),
+        max_lifetime: Duration::from_secs(4),
+    })
+    .await
+    .unwrap();
+    let url = format!(
+        "{}/runtimes/{}/invocations?qualifier=DEFAULT",
+        emulator.endpoint_url(),
+        encode_all(super::remote::ARN)
+    );
+    let runtime_session = "lifetime-test-runtime-session-0000000000";
+    let http = reqwest::Client::new();
+    let invoke = |body: serde_json::Value, mcp_session: Option<String>| {
+        let mut request = http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", "2025-11-25")
+            .header("x-amzn-bedrock-agentcore-runtime-session-id", runtime_session)
+            .body(body.to_string());
+        if let Some(id) = mcp_session {
+            request = request.header("mcp-session-id", id);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let initialize = || {
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "t", "version": "1" } } })
+    };
+    let list = || json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/list" });
+    let session_of = |response: &reqwest::Response| response.headers()["mcp-session-id"].to_str().unwrap().to_string();
+
+    let first = invoke(initialize(), None).await;
+    assert_eq!(first.status(), 200);
+    let mcp_session = session_of(&first);
+    assert_eq!(invoke(list(), Some(mcp_session.clone())).await.status(), 200);
+    let started = Instant::now();
+
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let after = invoke(list(), Some(mcp_session.clone())).await;
+    assert_eq!(
+        after.status(),
+        404,
+        "the old Mcp-Session-Id after the runtime session's lifetime ({:?})",
+        started.elapsed()
+    );
+    let again = invoke(initialize(), None).await;
+    assert_eq!(again.status(), 200);
+    let fresh = session_of(&again);
+    assert_ne!(fresh, mcp_session);
+    assert_eq!(invoke(list(), Some(fresh)).await.status(), 200);
+    assert_eq!(container::containers_of_this_process(&docker).await.unwrap().len(), 1);
+    emulator.shutdown().await;
     assert_none_left(&docker).await;
 }

@@ -55,6 +55,7 @@ pub async fn emulator(upstream: &str, auth: EmulatorAuth) -> Emulator {
         upstream: Upstream::Url(upstream.parse().unwrap()),
         auth,
         idle_timeout: Duration::from_secs(900),
+        max_lifetime: Duration::from_secs(28_800),
     })
     .await
     .expect("the emulator starts")
@@ -575,7 +576,12 @@ async fn the_cli_checks_an_arn_with_the_default_credential_chain_and_leaks_no_se
 async fn an_oauth_runtime_wants_its_bearer_token() {
     let (upstream, server) = reference_server(reference(&[])).await;
     let token = "sekrit-bearer-token-abcdef".to_string();
-    let emulator = emulator(&upstream, EmulatorAuth::Bearer(token.clone())).await;
+    let authorization_server = url::Url::parse("https://auth.example.test/").unwrap();
+    let bearer = |authorization_server| EmulatorAuth::Bearer {
+        token: token.clone(),
+        authorization_server,
+    };
+    let emulator = emulator(&upstream, bearer(Some(authorization_server))).await;
     let endpoint = emulator.endpoint_url();
 
     let invocations = format!(
@@ -592,6 +598,44 @@ async fn an_oauth_runtime_wants_its_bearer_token() {
     assert_eq!(unauthenticated.status().as_u16(), 401);
     let challenge = unauthenticated.headers()["www-authenticate"].to_str().unwrap();
     assert!(challenge.starts_with("Bearer resource_metadata=\""), "{challenge}");
+    // What an MCP client does next (RFC 9728 discovery): the document is served.
+    let metadata_url = challenge.split('"').nth(1).unwrap();
+    let metadata: serde_json::Value =
+        serde_json::from_str(&reqwest::get(metadata_url).await.unwrap().text().await.unwrap()).unwrap();
+    assert_eq!(
+        metadata["resource"],
+        invocations.split('?').next().unwrap(),
+        "{metadata}"
+    );
+    assert_eq!(
+        metadata["authorization_servers"],
+        serde_json::json!(["https://auth.example.test/"])
+    );
+
+    // A runtime whose metadata names no authorization server fails remote.auth-required.
+    let nameless = self::emulator(&upstream, bearer(None)).await;
+    let (code, all) = check_all_formats(
+        &nameless.endpoint_url(),
+        &["--bearer-token-env", "SUITE_TEST_TOKEN"],
+        vec![("SUITE_TEST_TOKEN", token.clone())],
+    )
+    .await;
+    assert_eq!(code, Some(1), "{all}");
+    assert!(all.contains("names no authorization server"), "{all}");
+    nameless.shutdown().await;
+
+    // SigV4 runtimes refuse with 403 and no WWW-Authenticate.
+    let sigv4_runtime = self::emulator(&upstream, sigv4()).await;
+    let unsigned = reqwest::Client::new()
+        .post(invocations.replace(&endpoint, &sigv4_runtime.endpoint_url()))
+        .header("content-type", "application/json")
+        .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status().as_u16(), 403);
+    assert!(unsigned.headers().get("www-authenticate").is_none());
+    sigv4_runtime.shutdown().await;
 
     let (code, all) = check_all_formats(
         &endpoint,
@@ -735,6 +779,50 @@ async fn bench_runs_through_invoke_agent_runtime() {
         report["target"].as_str().unwrap().contains("AgentCore runtime"),
         "{stdout}"
     );
+    emulator.shutdown().await;
+    server.abort();
+}
+
+/// The AWS guides' own way of calling an MCP runtime (boto3, IAM; no contentType, a 36-character
+/// runtime session id, an MCP session id, MCP protocol version 2024-11-05) gets its tools list
+/// through the emulator, with or without `accept`; `accept='application/json'` alone gets the
+/// 406 the guides describe. boto3 sends no Content-Type then: the emulator supplies
+/// `application/json`, as the platform must (else the server answers 415).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_aws_guides_boto3_client_gets_its_tools() {
+    let Some(python) = super::python_sdk::python() else {
+        return;
+    };
+    let (upstream, server) = reference_server(reference(&[])).await;
+    let emulator = emulator(&upstream, sigv4()).await;
+    let script = format!("{}/agentcore_guide_client.py", super::python_sdk::FIXTURES);
+    let endpoint = emulator.endpoint_url();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .args([script.as_str(), &endpoint, ARN, ACCESS_KEY, SECRET])
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let cases: Vec<serde_json::Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let outcome = |name: &str| {
+        cases
+            .iter()
+            .find(|c| c["case"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {stdout}{stderr}"))
+            .clone()
+    };
+    for name in ["both media types", "no accept"] {
+        let served = outcome(name);
+        assert_eq!(served["ok"], true, "{served}");
+        assert!(served["detail"].as_str().unwrap().contains("\"tools\""), "{served}");
+    }
+    let json_only = outcome("json only");
+    assert_eq!(json_only["status"], 406, "{json_only}");
     emulator.shutdown().await;
     server.abort();
 }

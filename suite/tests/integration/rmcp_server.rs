@@ -17,6 +17,10 @@ use rmcp::{ErrorData, ServerHandler, schemars, tool, tool_handler, tool_router};
 use super::common::{assert_passed, check, non_passes, quick_options};
 
 pub const EXPECTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/rmcp/expected-failures.yml");
+const EXPECTED_STATEFUL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../fixtures/rmcp/expected-failures-stateful.yml"
+);
 
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 struct Sum {
@@ -76,8 +80,11 @@ pub async fn serve(agentcore_ready: bool) -> String {
 async fn judge(agentcore_ready: bool) -> Report {
     let url = serve(agentcore_ready).await;
     let mut options = quick_options();
-    let expected = std::fs::read_to_string(EXPECTED).unwrap();
-    options.expected = ExpectedFailures::parse(&expected, "fixtures/rmcp/expected-failures.yml").unwrap();
+    let mut expected = std::fs::read_to_string(EXPECTED).unwrap();
+    if !agentcore_ready {
+        expected.push_str(&std::fs::read_to_string(EXPECTED_STATEFUL).unwrap());
+    }
+    options.expected = ExpectedFailures::parse(&expected, "fixtures/rmcp/expected-failures*.yml").unwrap();
     let report = check(&Target::Url(url), &options).await;
     if let Ok(path) = std::env::var("AGENTCORE_SUITE_RECORD") {
         let name = if agentcore_ready { "agentcore" } else { "defaults" };

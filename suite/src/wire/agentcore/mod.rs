@@ -25,9 +25,11 @@ mod transport {
     use aws_sdk_bedrockagentcore::config::Credentials;
 
     use super::contract::{MEMBER_HEADERS, RUNTIME_SESSION_ID, RuntimeArn};
-    use crate::wire::platform::{Answer, AuthKind, Credential, Invocation, Platform};
+    use crate::wire::platform::{Answer, AuthKind, Credential, Fetch, Invocation, Platform};
     use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
-    use crate::wire::transport::{Enough, Exchange, HttpRequest, Limits, Observes, Transport, WireError};
+    use crate::wire::transport::{
+        Enough, Exchange, Head, Heard, HttpRequest, Limits, Observes, Transport, WireError, head_of, read_response,
+    };
 
     /// How the runtime authenticates callers.
     #[derive(Clone)]
@@ -230,6 +232,28 @@ mod transport {
             enough: Enough<'a>,
         ) -> Invocation<'a> {
             Box::pin(self.call(request, credential, limits, enough))
+        }
+
+        fn fetch<'a>(&'a self, url: &'a str, limits: Limits) -> Fetch<'a> {
+            Box::pin(async move {
+                let endpoint = self.spec.endpoint();
+                if !url.starts_with(&format!("{endpoint}/")) {
+                    return Err(WireError::Unobservable(format!(
+                        "`{url}` is not on the platform's endpoint {endpoint}: not fetched"
+                    )));
+                }
+                let started = std::time::Instant::now();
+                let builder = self.http.get(url);
+                let response =
+                    crate::wire::reqwest_transport::send_within(builder, &endpoint, started + limits.timeout).await?;
+                let head = Head {
+                    status: response.status().as_u16(),
+                    headers: head_of(response.headers()),
+                    first_byte: started.elapsed(),
+                };
+                let body = hyper::Response::from(response).into_body();
+                read_response(head, body, started, started, limits, &mut |_| Heard::More).await
+            })
         }
     }
 }
