@@ -81,12 +81,10 @@ pub fn client_builder(tls: &TlsTrust, proxied: bool) -> Result<reqwest::ClientBu
         .redirect(reqwest::redirect::Policy::none())
         .tcp_nodelay(true)
         .http1_only();
-    if let Some(pem) = &tls.ca_pem {
-        let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| format!("--cacert: {e}"))?;
-        builder = builder.tls_certs_merge(certificates);
-    }
     if tls.insecure {
         builder = builder.tls_danger_accept_invalid_certs(true);
+    } else if let Some(pem) = &tls.ca_pem {
+        builder = builder.tls_backend_preconfigured(pinning_config(pem)?);
     }
     if !proxied {
         builder = builder.no_proxy();
@@ -110,6 +108,77 @@ impl Transport for ReqwestTransport {
 
     fn exchange<'a>(&'a self, request: &'a HttpRequest, limits: Limits, enough: Enough<'a>) -> Exchange<'a> {
         Box::pin(self.send(request, limits, enough))
+    }
+}
+
+/// TLS for `--cacert`: the platform's roots plus the given certificates as roots, and a server
+/// certificate that is exactly one of the given ones accepted as is (pinning). A self-signed
+/// certificate made the usual way (`openssl req -x509`) says CA:TRUE, which chain validation
+/// refuses as a server certificate (`CaUsedAsEndEntity`), while curl `--cacert` trusts it.
+fn pinning_config(pem: &[u8]) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let given: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("--cacert: {e}"))?;
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let chain = rustls_platform_verifier::Verifier::new_with_extra_roots(given.clone(), provider.clone())
+        .map_err(|e| format!("--cacert: {e}"))?;
+    let verifier = PinnedOrChain { pinned: given, chain };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Accepts a server certificate that is byte for byte one of `pinned`; anything else goes
+/// through full chain validation. Handshake signatures are always checked.
+#[derive(Debug)]
+struct PinnedOrChain {
+    pinned: Vec<rustls::pki_types::CertificateDer<'static>>,
+    chain: rustls_platform_verifier::Verifier,
+}
+
+impl rustls::client::danger::ServerCertVerifier for PinnedOrChain {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        server_name: &rustls::pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if self.pinned.iter().any(|pinned| pinned.as_ref() == end_entity.as_ref()) {
+            return Ok(rustls::client::danger::ServerCertVerified::assertion());
+        }
+        self.chain
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.chain.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        self.chain.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.chain.supported_verify_schemes()
     }
 }
 
@@ -152,7 +221,9 @@ pub(crate) async fn send_within(
 fn connect_error(host: &str, error: &reqwest::Error) -> String {
     let text = chain(error);
     if text.to_ascii_lowercase().contains("certificate") {
-        format!("{host}: TLS: {text} (trust a private CA with --cacert FILE, or skip the check with --insecure)")
+        format!(
+            "{host}: TLS: {text} (trust the server's CA or its own certificate with --cacert FILE (PEM), or skip the check with --insecure)"
+        )
     } else {
         format!("{host}: {text}")
     }

@@ -55,11 +55,19 @@ impl LineEndings {
     }
 }
 
-/// Everything one stream contained.
+/// The most events one stream keeps; past it they are counted, not kept. A hostile server then
+/// cannot grow the suite's memory with millions of tiny events inside the body cap.
+pub const MAX_EVENTS: usize = 10_000;
+
+/// Everything one stream contained. Memory is bounded whatever the stream's shape: comments and
+/// lines are counted, each kind of finding is kept once, and at most [`MAX_EVENTS`] events.
 #[derive(Clone, Debug, Default)]
 pub struct SseStream {
     pub events: Vec<SseEvent>,
-    pub comments: Vec<String>,
+    /// Events past [`MAX_EVENTS`], counted but not kept.
+    pub events_dropped: usize,
+    /// How many comment lines (`: …`) the stream held (keep-alives, priming).
+    pub comments: usize,
     pub retry: Option<u64>,
     pub line_endings: LineEndings,
     pub findings: Vec<Finding>,
@@ -68,6 +76,12 @@ pub struct SseStream {
 #[derive(Default)]
 pub struct SseParser {
     pending: Vec<u8>,
+    /// How much of `pending` is known to hold no line terminator: a long line fed in many chunks
+    /// is scanned once, not again with every chunk.
+    scanned: usize,
+    /// Bytes examined for terminators in all, for the test that the scan is linear.
+    #[cfg(test)]
+    examined: usize,
     /// Offset of `pending[0]` in the stream.
     offset: usize,
     started: bool,
@@ -125,8 +139,15 @@ impl SseParser {
 
     fn drain_lines(&mut self, at_end: bool) {
         let mut start = 0;
-        while let Some(i) = self.pending[start..].iter().position(|b| *b == b'\n' || *b == b'\r') {
-            let end = start + i;
+        // Where the next scan begins: bytes before it are known to hold no terminator.
+        let mut resume = self.scanned;
+        let mut split_crlf = false;
+        while let Some(i) = self.pending[resume..].iter().position(|b| *b == b'\n' || *b == b'\r') {
+            #[cfg(test)]
+            {
+                self.examined += i + 1;
+            }
+            let end = resume + i;
             let terminator = if self.pending[end] == b'\n' {
                 self.out.line_endings.lf += 1;
                 1
@@ -142,36 +163,60 @@ impl SseParser {
                 self.out.line_endings.cr += 1;
                 1
             } else {
-                break; // a CR at the end of a chunk may be the first half of CRLF
+                // A CR at the end of a chunk may be the first half of CRLF: look at it again.
+                resume = end;
+                split_crlf = true;
+                break;
             };
-            let line = self.pending[start..end].to_vec();
-            self.line(&line, self.offset + start);
+            let pending = std::mem::take(&mut self.pending);
+            self.line(&pending[start..end], self.offset + start);
+            self.pending = pending;
             start = end + terminator;
+            resume = start;
         }
+        if !split_crlf {
+            #[cfg(test)]
+            {
+                self.examined += self.pending.len() - resume;
+            }
+            resume = self.pending.len();
+        }
+        self.scanned = resume - start;
         self.pending.drain(..start);
         self.offset += start;
     }
 
+    /// Keeps the first finding of each kind only: a million bad lines say no more than one.
+    fn find(&mut self, finding: Finding) {
+        let kind = std::mem::discriminant(&finding);
+        if !self.out.findings.iter().any(|f| std::mem::discriminant(f) == kind) {
+            self.out.findings.push(finding);
+        }
+    }
+
     fn line(&mut self, raw: &[u8], offset: usize) {
+        if raw.first() == Some(&b':') {
+            self.out.comments += 1;
+            if std::str::from_utf8(raw).is_err() {
+                self.find(Finding::InvalidUtf8 { offset });
+            }
+            return;
+        }
         let line = match std::str::from_utf8(raw) {
-            Ok(text) => text.to_string(),
+            Ok(text) => std::borrow::Cow::Borrowed(text),
             Err(_) => {
-                self.out.findings.push(Finding::InvalidUtf8 { offset });
-                String::from_utf8_lossy(raw).into_owned()
+                self.find(Finding::InvalidUtf8 { offset });
+                String::from_utf8_lossy(raw)
             }
         };
         if line.is_empty() {
             self.dispatch();
             return;
         }
-        if let Some(comment) = line.strip_prefix(':') {
-            self.out.comments.push(comment.to_string());
-            return;
-        }
         self.event_offset.get_or_insert(offset);
         let (name, value) = match line.split_once(':') {
             Some((name, value)) => (name, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line.as_str(), ""),
+            None => (line.as_ref(), ""),
         };
         match name {
             "event" => self.event = Some(value.to_string()),
@@ -183,8 +228,8 @@ impl SseParser {
             "id" if !value.contains('\0') => self.id = Some(value.to_string()),
             "retry" => match value.parse::<u64>() {
                 Ok(ms) if value.bytes().all(|b| b.is_ascii_digit()) => self.out.retry = Some(ms),
-                _ => self.out.findings.push(Finding::InvalidRetry {
-                    value: value.to_string(),
+                _ => self.find(Finding::InvalidRetry {
+                    value: excerpt(value, 80),
                 }),
             },
             _ => {} // unknown fields are ignored, as the spec says
@@ -200,6 +245,10 @@ impl SseParser {
             return;
         };
         data.pop(); // the LF after the last data line
+        if self.out.events.len() >= MAX_EVENTS {
+            self.out.events_dropped += 1;
+            return;
+        }
         self.out.events.push(SseEvent {
             event,
             data,
@@ -259,6 +308,51 @@ pub fn excerpt(text: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Memory does not follow the stream's shape: comments are counted, findings kept once,
+    /// events kept up to MAX_EVENTS.
+    #[test]
+    fn hostile_shapes_keep_memory_bounded() {
+        let comments = ":\n".repeat(1_000_000);
+        let stream = parse(comments.as_bytes());
+        assert_eq!(stream.comments, 1_000_000);
+        assert!(stream.events.is_empty() && stream.findings.is_empty());
+
+        let events = "data: x\n\n".repeat(MAX_EVENTS + 5_000);
+        let stream = parse(events.as_bytes());
+        assert_eq!(stream.events.len(), MAX_EVENTS);
+        assert_eq!(stream.events_dropped, 5_000);
+
+        let mut bytes = Vec::new();
+        for _ in 0..100_000 {
+            bytes.extend_from_slice(b"data: \xff\nretry: x\n\n");
+        }
+        let stream = parse(&bytes);
+        assert_eq!(stream.findings.len(), 2, "one of each kind: {:?}", stream.findings);
+    }
+
+    /// One long line fed in small chunks is scanned once: examined bytes stay linear in the
+    /// input, however the line is chunked.
+    #[test]
+    fn a_long_line_in_small_chunks_is_scanned_once() {
+        let line = vec![b'a'; 4 << 20];
+        let mut parser = SseParser::new();
+        parser.feed(b"data: ");
+        for chunk in line.chunks(1024) {
+            parser.feed(chunk);
+        }
+        parser.feed(b"\r");
+        parser.feed(b"\n\n");
+        assert!(
+            parser.examined <= 2 * (line.len() + 16),
+            "examined {} bytes",
+            parser.examined
+        );
+        let stream = parser.finish();
+        assert_eq!(stream.events.len(), 1);
+        assert_eq!(stream.events[0].data.len(), line.len());
+        assert_eq!(stream.line_endings.crlf, 1);
+    }
+
     use super::*;
 
     fn data(stream: &SseStream) -> Vec<&str> {
@@ -287,7 +381,7 @@ mod tests {
     fn comments_ids_and_retry() {
         let stream =
             parse(b": keep-alive\nid: 7\nevent: message\nretry: 3000\ndata: {}\n\nid: a\0b\nretry: soon\ndata: x\n\n");
-        assert_eq!(stream.comments, [" keep-alive"]);
+        assert_eq!(stream.comments, 1);
         assert_eq!(stream.events[0].id.as_deref(), Some("7"));
         assert_eq!(stream.events[0].event.as_deref(), Some("message"));
         assert_eq!(stream.events[1].id, None, "an id with NUL is ignored");
@@ -319,7 +413,8 @@ mod tests {
         let stream = parse(b": \xff\n\ndata: \xfe\n\n");
         assert_eq!(
             stream.findings,
-            [Finding::InvalidUtf8 { offset: 0 }, Finding::InvalidUtf8 { offset: 5 }]
+            // The first bad line is reported; later ones say nothing more (memory stays bounded).
+            [Finding::InvalidUtf8 { offset: 0 }]
         );
         assert_eq!(data(&stream), ["\u{FFFD}"]);
     }
@@ -350,7 +445,7 @@ mod tests {
         assert_eq!(valid.events.len(), 2);
         let crlf = parse(&read("valid-crlf-keepalive.sse"));
         assert!(crlf.findings.is_empty());
-        assert_eq!((crlf.events.len(), crlf.comments.len()), (2, 1));
+        assert_eq!((crlf.events.len(), crlf.comments), (2, 1));
         let mixed = parse(&read("invalid-mixed-endings.sse"));
         assert!(matches!(mixed.findings[..], [Finding::MixedLineEndings { .. }]));
         let unterminated = parse(&read("invalid-unterminated.sse"));

@@ -423,7 +423,13 @@ async fn check_saves_and_gates_cold_starts() {
     let report: serde_json::Value = serde_json::from_slice(&slow.stdout).unwrap();
     assert_eq!(report["results"][0]["id"], "latency.cold-start");
     assert_eq!(report["results"][0]["verdict"], "warn", "over the 1 s budget: {report}");
-    assert!(report["cold_starts"]["p50_ms"].as_f64().unwrap() > baseline_p50 + 900.0);
+    // The fault holds the binary 1 s before it listens: no start can answer sooner (a bound that
+    // does not depend on how loaded the machine was when the baseline was taken).
+    let fastest = report["cold_starts"]["first_mcp_ms"][0].as_f64().unwrap();
+    assert!(
+        fastest >= 1000.0,
+        "fastest slow start {fastest} ms (baseline p50 {baseline_p50} ms)"
+    );
 
     let same = check_cli(&["--baseline", &path, "--tolerance", "1000%"]).await.unwrap();
     let stderr = String::from_utf8_lossy(&same.stderr);

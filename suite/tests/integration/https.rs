@@ -28,18 +28,30 @@ impl Drop for TlsReference {
 }
 
 async fn tls_reference(name: &str) -> TlsReference {
+    serve_tls(name, false).await
+}
+
+/// With `self_signed`, the server's certificate is itself a CA (CA:TRUE, as `openssl req -x509`
+/// makes one) and is what `ca_file` holds; else a leaf signed by a private CA in `ca_file`.
+async fn serve_tls(name: &str, self_signed: bool) -> TlsReference {
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
     let mut leaf_params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     leaf_params
         .subject_alt_names
         .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
-    let leaf = leaf_params.signed_by(&leaf_key, &ca).unwrap();
-
     let ca_file = std::env::temp_dir().join(format!("agentcore-suite-{name}-{}.pem", std::process::id()));
-    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let leaf = if self_signed {
+        leaf_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let leaf = leaf_params.self_signed(&leaf_key).unwrap();
+        std::fs::write(&ca_file, leaf.pem()).unwrap();
+        leaf
+    } else {
+        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+        std::fs::write(&ca_file, ca.pem()).unwrap();
+        leaf_params.signed_by(&leaf_key, &ca).unwrap()
+    };
 
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
     let config = ServerConfig::builder()
@@ -174,4 +186,42 @@ async fn insecure_passes_and_every_format_says_so() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A self-signed server certificate made the usual way (CA:TRUE) is trusted when it is exactly
+/// the one given with --cacert (curl does the same); before, chain validation refused it as
+/// `CaUsedAsEndEntity`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cacert_pins_a_self_signed_ca_certificate() {
+    let server = serve_tls("self-signed", true).await;
+    let url = format!("https://127.0.0.1:{}/mcp", server.port);
+    let pinned = server.ca_file.display().to_string();
+    let out = suite(args(&[
+        "check",
+        "--url",
+        &url,
+        "--cacert",
+        &pinned,
+        "--only",
+        "lifecycle",
+        "--quiet",
+    ]))
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    // Another certificate given instead: not pinned, and no chain to it: exit 2 saying what to do.
+    let other = tls_reference("other-ca").await;
+    let other_ca = other.ca_file.display().to_string();
+    let out = suite(args(&[
+        "check",
+        "--url",
+        &url,
+        "--cacert",
+        &other_ca,
+        "--only",
+        "lifecycle",
+    ]))
+    .await;
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--cacert FILE"), "{stderr}");
 }
