@@ -22,7 +22,7 @@ use crate::baseline::write;
 use crate::checks;
 use crate::error::Error;
 use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
-use crate::targets::Target;
+use crate::targets::{Target, WaitProgress};
 use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
 use crate::wire::transport::{Heard, Transport, WireError};
 pub use results::BenchReport;
@@ -52,6 +52,8 @@ pub struct BenchSpec {
     pub calls: Vec<(String, Value)>,
     /// Which requests make up the mix (`--mix`); both by default.
     pub mix: Mix,
+    /// Wait this long for a target that starts in the background (`--wait`).
+    pub wait: Option<Duration>,
 }
 
 /// The parts of the request mix, sent in turn.
@@ -117,8 +119,19 @@ fn histogram() -> Histogram<u64> {
 }
 
 /// Runs the plan and returns what it measured; `tick` is called about once a second.
-pub async fn run(plan: &BenchSpec, tick: &(dyn Fn(Tick) + Send + Sync)) -> Result<BenchReport, Error> {
-    let running = plan.target.start(plan.timeout, &plan.tls).await?;
+pub async fn run(
+    plan: &BenchSpec,
+    tick: &(dyn Fn(Tick) + Send + Sync),
+    waiting: &WaitProgress<'_>,
+) -> Result<BenchReport, Error> {
+    let running = match plan.wait {
+        None => plan.target.start(plan.timeout, &plan.tls).await?,
+        Some(wait) => {
+            plan.target
+                .start_when_up(wait, plan.timeout, &plan.tls, waiting)
+                .await?
+        }
+    };
     let mix = request_mix(plan, &running).await?;
     let route = match running.facts.endpoint.clone() {
         Some(endpoint) if endpoint.scheme() == "http" && !proxied(&endpoint) => Route::Plain(endpoint),

@@ -131,6 +131,7 @@ impl BenchRun {
                 call_policy: args.target.call_policy,
                 calls: args.target.calls()?,
                 mix,
+                wait: args.target.wait,
             },
             save: args.save,
             baseline,
@@ -154,7 +155,11 @@ pub async fn run(run: BenchRun) -> Result<(), Error> {
             );
         }
     };
-    let result = until_interrupted(&run.spec.target, bench::run(&run.spec, &tick)).await;
+    let result = until_interrupted(
+        &run.spec.target,
+        bench::run(&run.spec, &tick, &super::target_args::wait_progress),
+    )
+    .await;
     if live {
         eprint!("\r{:60}\r", "");
     }

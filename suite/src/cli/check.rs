@@ -185,6 +185,7 @@ impl CheckRun {
                     calls: args.target.calls()?,
                 },
                 tls: args.target.tls()?,
+                wait: args.target.wait,
                 only: args.only,
                 skip: args.skip,
                 expected,
@@ -265,7 +266,13 @@ impl Progress {
 
     fn on(&self, event: Event<'_>) {
         match event {
-            Event::Planned { jobs } => self.bar.set_length(jobs as u64),
+            Event::Waiting { waited, last_seen } => super::target_args::wait_progress(waited, last_seen),
+            Event::Planned { jobs } => {
+                if std::io::stderr().is_terminal() {
+                    eprint!("\r\x1b[2K"); // clears a --wait progress line
+                }
+                self.bar.set_length(jobs as u64)
+            }
             Event::Started { .. } => {}
             Event::Finished(_) => self.bar.inc(1),
         }

@@ -80,6 +80,11 @@ pub struct TargetArgs {
     /// Extra request header `Name: value` (repeatable); never printed with its value if secret.
     #[arg(long, value_name = "'K: V'")]
     pub header: Vec<String>,
+    /// Wait up to this long for a target that starts in the background (GET /ping 200 or a
+    /// JSON-RPC answer; through --arn, the first invocation). Off unless given; 60s is
+    /// AgentCore's own start limit.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: Option<Duration>,
     /// Timeout of every wait (connect, response, body).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub timeout: Duration,
@@ -252,6 +257,19 @@ fn parse_calls(tools: &[String], arguments: &[String]) -> Result<Vec<(String, se
             }
         })
         .collect()
+}
+
+/// The `--wait` progress line on stderr, on a terminal only: how long so far and what the last
+/// try saw. Cleared when the wait ends.
+pub fn wait_progress(waited: Duration, last_seen: &str) {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        let seen: String = last_seen.chars().take(70).collect();
+        eprint!(
+            "\r\x1b[2Kwaiting for the target: {:.1} s ({seen})",
+            waited.as_secs_f64()
+        );
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub only: Vec<String>,
     pub skip: Vec<String>,
     pub expected: ExpectedFailures,
+    /// Wait this long for a target that starts in the background (`--wait`).
+    pub wait: Option<std::time::Duration>,
 }
 
 fn selected(id: &str, patterns: &[String]) -> bool {
@@ -55,6 +57,11 @@ pub fn validate_patterns(patterns: &[String]) -> Result<(), Error> {
 /// What a run tells its caller while it goes.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// `--wait`: the target is not up yet; waited this long so far, and what the last try saw.
+    Waiting {
+        waited: std::time::Duration,
+        last_seen: &'a str,
+    },
     /// The jobs are planned: this many results will follow.
     Planned {
         jobs: usize,
@@ -84,7 +91,17 @@ pub async fn run_checks(
     validate_patterns(&options.only)?;
     validate_patterns(&options.skip)?;
     let started = Instant::now();
-    let running = target.start(options.probe.timeout, &options.tls).await?;
+    let running = match options.wait {
+        None => target.start(options.probe.timeout, &options.tls).await?,
+        Some(wait) => {
+            let progress = |waited: std::time::Duration, last_seen: &str| {
+                observer(Event::Waiting { waited, last_seen });
+            };
+            target
+                .start_when_up(wait, options.probe.timeout, &options.tls, &progress)
+                .await?
+        }
+    };
     let mut probe = Probe::new(running.transport.clone(), running.facts.clone(), options.probe.clone());
     let down = running.facts.container.as_ref().and_then(|c| c.ready.clone().err());
     match &down {

@@ -15,7 +15,7 @@ use crate::probe::TargetFacts;
 use crate::secrets::redact_query;
 use crate::wire::plain::PlainHttp;
 use crate::wire::reqwest_transport::{ReqwestTransport, TlsTrust, proxied};
-use crate::wire::transport::Transport;
+use crate::wire::transport::{Capability, Heard, HttpRequest, Limits, Transport};
 #[cfg(feature = "containers")]
 use container::{Container, ContainerSpec};
 
@@ -93,6 +93,47 @@ impl Running {
         None
     }
 
+    /// Whether the server answers: GET /ping 200 (where the transport can ask), or any JSON-RPC
+    /// answer to a POST ping. Else what came back, for the wait's last word.
+    async fn answer_seen(&self, timeout: Duration) -> Result<(), String> {
+        let limits = Limits {
+            timeout,
+            max_body_bytes: 1 << 20,
+            close_grace: Duration::from_millis(100),
+            body_watch: None,
+            max_total: None,
+        };
+        if self.transport.observes().can(Capability::Ping)
+            && let Ok(response) = self
+                .transport
+                .exchange(&HttpRequest::new("GET", "/ping"), limits, &mut |_| Heard::More)
+                .await
+            && response.status == 200
+        {
+            return Ok(());
+        }
+        let mut ping = HttpRequest::new("POST", &self.facts.mcp_path);
+        ping.headers = vec![
+            ("content-type".into(), "application/json".into()),
+            ("accept".into(), "application/json, text/event-stream".into()),
+        ];
+        ping.body = br#"{"jsonrpc":"2.0","id":"agentcore-mcp-suite-wait","method":"ping"}"#.to_vec();
+        let wait_id = serde_json::json!("agentcore-mcp-suite-wait");
+        let answered = |body: &[u8]| {
+            let events = crate::wire::sse::parse(body).events;
+            crate::wire::jsonrpc::response_to(&crate::wire::jsonrpc::messages_in_json(body), &wait_id).is_some()
+                || crate::wire::jsonrpc::events_answer(&events, &wait_id)
+        };
+        match self.transport.exchange(&ping, limits, &mut |_| Heard::More).await {
+            Ok(response) if answered(&response.body) => Ok(()),
+            Ok(response) => Err(format!(
+                "POST {} answered HTTP {} without a JSON-RPC answer",
+                self.facts.mcp_path, response.status
+            )),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// Stops and removes what the target started.
     pub async fn stop(mut self) {
         #[cfg(feature = "containers")]
@@ -105,7 +146,52 @@ impl Running {
     }
 }
 
+/// How `Target::start_when_up` says where its wait is: called after each try with the time
+/// waited so far and what the last try saw.
+pub type WaitProgress<'a> = dyn Fn(Duration, &str) + Send + Sync + 'a;
+
 impl Target {
+    /// `start`, then waits up to `wait` for the server to come up (a target that starts in the
+    /// background): GET /ping 200, or any JSON-RPC answer to a POST ping (a stateful server's 400
+    /// refusal counts: the server is up); through `--arn`, the proof request. Tries again with a
+    /// backoff from 50 ms to 1 s; if it never comes up, a setup error naming what was last seen.
+    pub async fn start_when_up(
+        &self,
+        wait: Duration,
+        timeout: Duration,
+        tls: &TlsTrust,
+        progress: &WaitProgress<'_>,
+    ) -> Result<Running, Error> {
+        #[cfg(feature = "containers")]
+        if matches!(self, Target::Container(_)) {
+            // A container's start already waits for it to answer (--startup-timeout); starting
+            // it again would start another container.
+            return self.start(timeout, tls).await;
+        }
+        let began = std::time::Instant::now();
+        let mut pause = Duration::from_millis(50);
+        loop {
+            let last_seen = match self.start(timeout.min(wait), tls).await {
+                Ok(running) => match running.answer_seen(timeout.min(Duration::from_secs(2))).await {
+                    Ok(()) => return Ok(running),
+                    Err(seen) => seen,
+                },
+                Err(Error::Setup(why)) => why,
+                Err(other) => return Err(other),
+            };
+            let waited = began.elapsed();
+            progress(waited, &last_seen);
+            if waited + pause > wait {
+                return Err(Error::Setup(format!(
+                    "the target did not come up within --wait {:.1} s; last seen: {last_seen}",
+                    wait.as_secs_f64()
+                )));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+
     /// After Ctrl-C: removes every container this process started (the run was dropped, which
     /// removes its own; this makes sure), and says how many, for the interrupt message.
     pub async fn clean_up_after_interrupt(&self) -> String {

@@ -30,7 +30,14 @@ pub enum Finding {
     InvalidRetry { value: String },
     /// A leading U+FEFF byte order mark (allowed once, stripped).
     ByteOrderMark,
+    /// A line other than `data` longer than [`MAX_FIELD_LINE`]: its content was dropped as it
+    /// arrived (an id, event name, retry or comment that long carries nothing a client uses).
+    LongLineDropped { offset: usize },
 }
+
+/// The longest non-`data` line the parser keeps. `data` lines are kept whole (up to the body
+/// cap): a one-line event may carry a large result.
+pub const MAX_FIELD_LINE: usize = 64 * 1024;
 
 /// Which line terminators a stream used.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -79,6 +86,9 @@ pub struct SseParser {
     /// How much of `pending` is known to hold no line terminator: a long line fed in many chunks
     /// is scanned once, not again with every chunk.
     scanned: usize,
+    /// Inside a line whose content is being dropped (see [`MAX_FIELD_LINE`]): whether it is a
+    /// comment.
+    dropping: Option<bool>,
     /// Bytes examined for terminators in all, for the test that the scan is linear.
     #[cfg(test)]
     examined: usize,
@@ -102,13 +112,22 @@ impl SseParser {
         &self.out.events
     }
 
-    /// Feeds the next chunk; returns how many events it completed.
+    /// Feeds the next chunk; returns how many events it completed. A large chunk (a whole body)
+    /// goes in 64 KiB pieces, so the parser never holds a second copy of it: only the line in
+    /// progress is buffered.
     pub fn feed(&mut self, chunk: &[u8]) -> usize {
         let before = self.out.events.len();
+        for piece in chunk.chunks(64 * 1024) {
+            self.feed_piece(piece);
+        }
+        self.out.events.len() - before
+    }
+
+    fn feed_piece(&mut self, chunk: &[u8]) {
         self.pending.extend_from_slice(chunk);
         if !self.started {
             if self.pending.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.pending) {
-                return 0; // maybe a BOM split across chunks
+                return; // maybe a BOM split across chunks
             }
             self.started = true;
             if self.pending.starts_with(b"\xEF\xBB\xBF") {
@@ -118,7 +137,6 @@ impl SseParser {
             }
         }
         self.drain_lines(false);
-        self.out.events.len() - before
     }
 
     /// The stream ended: drops an unterminated event and reports what the stream held.
@@ -168,9 +186,16 @@ impl SseParser {
                 split_crlf = true;
                 break;
             };
-            let pending = std::mem::take(&mut self.pending);
-            self.line(&pending[start..end], self.offset + start);
-            self.pending = pending;
+            match self.dropping.take() {
+                // The end of a line whose content was dropped: it counts, nothing more.
+                Some(true) => self.out.comments += 1,
+                Some(false) => {}
+                None => {
+                    let pending = std::mem::take(&mut self.pending);
+                    self.line(&pending[start..end], self.offset + start);
+                    self.pending = pending;
+                }
+            }
             start = end + terminator;
             resume = start;
         }
@@ -180,6 +205,20 @@ impl SseParser {
                 self.examined += self.pending.len() - resume;
             }
             resume = self.pending.len();
+            let line = &self.pending[start..];
+            if self.dropping.is_none() && line.len() > MAX_FIELD_LINE && !line.starts_with(b"data") {
+                let offset = self.offset + start;
+                self.dropping = Some(line[0] == b':');
+                if line[0] != b':' {
+                    self.event_offset.get_or_insert(offset);
+                }
+                self.find(Finding::LongLineDropped { offset });
+            }
+            if self.dropping.is_some() {
+                // Nothing of the line in progress is kept.
+                start = self.pending.len();
+                resume = start;
+            }
         }
         self.scanned = resume - start;
         self.pending.drain(..start);
@@ -195,6 +234,16 @@ impl SseParser {
     }
 
     fn line(&mut self, raw: &[u8], offset: usize) {
+        if raw.len() > MAX_FIELD_LINE && !raw.starts_with(b"data") {
+            // The same as when such a line arrives in pieces: counted, reported, not kept.
+            if raw[0] == b':' {
+                self.out.comments += 1;
+            } else {
+                self.event_offset.get_or_insert(offset);
+            }
+            self.find(Finding::LongLineDropped { offset });
+            return;
+        }
         if raw.first() == Some(&b':') {
             self.out.comments += 1;
             if std::str::from_utf8(raw).is_err() {
@@ -330,6 +379,30 @@ mod tests {
         assert_eq!(stream.findings.len(), 2, "one of each kind: {:?}", stream.findings);
     }
 
+    /// A non-data line past MAX_FIELD_LINE is not kept, only counted and reported once; a data
+    /// line of any length is kept whole.
+    #[test]
+    fn long_field_lines_are_dropped_and_data_lines_kept() {
+        let mut stream = b": ".to_vec();
+        stream.extend(std::iter::repeat_n(b'x', 3 * MAX_FIELD_LINE));
+        stream.extend_from_slice(b"\nid: ");
+        stream.extend(std::iter::repeat_n(b'7', 3 * MAX_FIELD_LINE));
+        stream.extend_from_slice(b"\ndata: ");
+        stream.extend(std::iter::repeat_n(b'd', 3 * MAX_FIELD_LINE));
+        stream.extend_from_slice(b"\n\n");
+        let mut parser = SseParser::new();
+        for chunk in stream.chunks(1000) {
+            parser.feed(chunk);
+            assert!(parser.pending.len() <= 4 * MAX_FIELD_LINE);
+        }
+        let out = parser.finish();
+        assert_eq!(out.comments, 1);
+        assert_eq!(out.findings, [Finding::LongLineDropped { offset: 0 }]);
+        assert_eq!(out.events.len(), 1);
+        assert_eq!(out.events[0].data.len(), 3 * MAX_FIELD_LINE);
+        assert_eq!(out.events[0].id, None, "the dropped id line set no id");
+    }
+
     /// One long line fed in small chunks is scanned once: examined bytes stay linear in the
     /// input, however the line is chunked.
     #[test]
@@ -453,5 +526,27 @@ mod tests {
         assert_eq!(unterminated.events.len(), 1);
         let utf8 = parse(&read("invalid-utf8.sse"));
         assert!(matches!(utf8.findings[..], [Finding::InvalidUtf8 { .. }]));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Whatever the shape (which unit repeats) and the chunking, the scan examines each byte
+        /// a bounded number of times and the parser keeps at most MAX_EVENTS events.
+        #[test]
+        fn the_scan_is_linear_in_bytes_for_any_shape(
+            unit in proptest::sample::select(vec![":\n", "\n", "data:\n\n", "a", "data: x\r\n\r\n", "\r"]),
+            repeats in 1usize..20_000,
+            chunk in 1usize..4096,
+        ) {
+            let stream = unit.repeat(repeats).into_bytes();
+            let mut parser = SseParser::new();
+            for piece in stream.chunks(chunk) {
+                parser.feed(piece);
+            }
+            // Each byte once, plus a CR at a chunk's end looked at again.
+            proptest::prop_assert!(parser.examined <= stream.len() + stream.len() / chunk + 1);
+            proptest::prop_assert!(parser.finish().events.len() <= MAX_EVENTS);
+        }
     }
 }

@@ -207,6 +207,14 @@ where
             bytes.extend_from_slice(&data[..room]);
             break Some(Cut::TooLarge);
         }
+        if bytes.capacity() - bytes.len() < data.len() {
+            // Grow by doubling, but never past the cap: a body at the cap holds the cap, not
+            // twice it.
+            let wanted = (bytes.capacity() * 2)
+                .max(bytes.len() + data.len())
+                .min(limits.max_body_bytes);
+            bytes.reserve_exact(wanted - bytes.len());
+        }
         bytes.extend_from_slice(&data);
         // Only an event stream can stay open after the answer, so only its chunks go to `enough`
         // (which may be parsing them); only its first answer counts.

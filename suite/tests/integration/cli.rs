@@ -370,3 +370,52 @@ fn zero_and_negative_durations_are_refused_before_anything_is_sent() {
         "a refused invocation connected to the server"
     );
 }
+
+/// `--wait`: a server that starts listening about 2 s after the run begins is waited for and
+/// checked; one that never does is exit 2 with one line naming what was last seen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_gives_a_late_server_time_and_names_what_it_last_saw() {
+    let port = super::common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let _ = agentcore_mcp_reference::serve(listener, agentcore_mcp_reference::Config::default()).await;
+    });
+    let args = [
+        "check",
+        "--url",
+        &url,
+        "--wait",
+        "20s",
+        "--only",
+        "lifecycle.ping",
+        "--quiet",
+    ];
+    let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let out = tokio::task::spawn_blocking(move || suite(&owned.iter().map(String::as_str).collect::<Vec<_>>()))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    late.abort();
+
+    let nobody = format!("http://127.0.0.1:{}/mcp", super::common::free_port());
+    for command in ["check", "bench"] {
+        let mut args = vec![command, "--url", &nobody, "--wait", "1s"];
+        if command == "bench" {
+            args.extend(["--requests", "1"]);
+        }
+        let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let out = tokio::task::spawn_blocking(move || suite(&owned.iter().map(String::as_str).collect::<Vec<_>>()))
+            .await
+            .unwrap();
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{command}: {stderr}");
+        assert!(
+            stderr.contains("did not come up within --wait 1.0 s"),
+            "{command}: {stderr}"
+        );
+        assert!(stderr.contains("cannot connect"), "{command}: {stderr}");
+    }
+}

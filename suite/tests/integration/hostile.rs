@@ -37,6 +37,9 @@ enum Behaviour {
     WrongId,
     /// Accepts the connection and closes it at once.
     AcceptAndClose,
+    /// An event stream of 40 MiB in the shape `unit` repeated, sent as fast as it is read:
+    /// millions of comments, millions of tiny events, or one line that never ends.
+    SseShape(&'static [u8]),
 }
 
 /// What every hostile reply to initialize carries when it pretends to speak MCP.
@@ -62,6 +65,17 @@ async fn serve(behaviour: Behaviour) -> String {
                             .await;
                         while socket.write_all(b": x\n\n").await.is_ok() {
                             tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                    Behaviour::SseShape(unit) => {
+                        let _ = socket
+                            .write_all(format!("{}\r\n", head("text/event-stream")).as_bytes())
+                            .await;
+                        let chunk = unit.repeat((64 * 1024) / unit.len());
+                        for _ in 0..(40 * 1024 * 1024) / chunk.len() {
+                            if socket.write_all(&chunk).await.is_err() {
+                                return;
+                            }
                         }
                     }
                     Behaviour::HugeBody => {
@@ -210,14 +224,25 @@ async fn a_tls_port_speaking_garbage_is_a_one_line_setup_error() {
     assert!(stderr.contains("cannot reach"), "{stderr}");
 }
 
-/// The binary's peak memory stays under 100 MB against the largest bodies and endless streams.
+/// The binary's peak memory stays under 64 MB against the largest bodies (the 16 MiB body cap,
+/// read and parsed), endless streams, and event streams of any shape (millions of comments,
+/// tiny events or blank lines, one line without end): it does not follow what a hostile server
+/// chooses to send.
 #[tokio::test(flavor = "multi_thread")]
 async fn peak_memory_stays_bounded_against_huge_bodies() {
     if !std::path::Path::new("/usr/bin/time").exists() {
         super::common::skip_loudly("the peak-RSS test needs /usr/bin/time (Debian package `time`)");
         return;
     }
-    for behaviour in [Behaviour::HugeBody, Behaviour::EndlessSse] {
+    let shapes = [
+        ("a 40 MiB JSON body", Behaviour::HugeBody, 64),
+        ("an endless stream of keep-alives", Behaviour::EndlessSse, 64),
+        ("40 MiB of comment lines", Behaviour::SseShape(b":\n"), 64),
+        ("40 MiB of tiny events", Behaviour::SseShape(b"data:\n\n"), 64),
+        ("40 MiB of blank lines", Behaviour::SseShape(b"\n"), 64),
+        ("one 40 MiB line", Behaviour::SseShape(b"a"), 64),
+    ];
+    for (name, behaviour, limit_mb) in shapes {
         let url = serve(behaviour).await;
         let args = [
             "check",
@@ -238,7 +263,11 @@ async fn peak_memory_stays_bounded_against_huge_bodies() {
             .find_map(|l| l.strip_prefix("peak-rss-kb="))
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or_else(|| panic!("no peak RSS in: {stderr}"));
-        assert!(peak_kb < 100 * 1024, "{url}: peak RSS {peak_kb} kB");
+        println!("{name}: peak RSS {peak_kb} kB");
+        assert!(
+            peak_kb < limit_mb * 1024,
+            "{name}: peak RSS {peak_kb} kB, over {limit_mb} MB"
+        );
     }
 }
 
