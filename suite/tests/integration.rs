@@ -14,6 +14,7 @@ mod integration {
     pub mod remote;
     pub mod rmcp_server;
     mod runner;
+    mod sarif;
     mod snapshots;
     mod sse_chunking;
     mod typescript_sdk;

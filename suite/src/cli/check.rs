@@ -48,9 +48,14 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
     /// Also write a report file: `[FORMAT=]FILE`; without FORMAT=, the extension decides
-    /// (.json, .xml → junit, .md → markdown, .txt → human). Repeatable.
+    /// (.json, .xml → junit, .md → markdown, .sarif, .txt → human). Repeatable.
     #[arg(long, value_name = "[FORMAT=]FILE")]
     pub output: Vec<String>,
+    /// SARIF: the repository file every result is anchored to (code scanning needs one; a server
+    /// finding has no source line). Default: the --expected-failures file, else the Dockerfile
+    /// --build used, else README.md.
+    #[arg(long, value_name = "PATH")]
+    pub sarif_anchor: Option<PathBuf>,
     /// YAML map of check ids (optionally id@era) to the reason they may fail.
     #[arg(long, value_name = "FILE")]
     pub expected_failures: Option<PathBuf>,
@@ -102,6 +107,7 @@ fn parse_output(spec: &str) -> Result<OutputFile, Error> {
         "json" => Some(Format::Json),
         "junit" | "xml" => Some(Format::Junit),
         "markdown" | "md" => Some(Format::Markdown),
+        "sarif" => Some(Format::Sarif),
         _ => None,
     };
     if let Some((format, path)) = spec.split_once('=')
@@ -127,6 +133,8 @@ pub struct CheckRun {
     pub options: RunOptions,
     pub format: Format,
     pub outputs: Vec<OutputFile>,
+    /// The repository-relative file SARIF results are anchored to.
+    pub sarif_anchor: String,
     /// Draw a progress bar on stderr when the run takes longer than a second.
     pub progress: bool,
     /// Container targets: where to save the cold starts (`--save`).
@@ -147,6 +155,7 @@ impl CheckRun {
             }
         };
         let outputs = args.output.iter().map(|o| parse_output(o)).collect::<Result<_, _>>()?;
+        let sarif_anchor = sarif_anchor(&args)?;
         if args.samples == 0 {
             return Err(Error::Usage("--samples must be at least 1".into()));
         }
@@ -192,11 +201,47 @@ impl CheckRun {
             },
             format: args.format,
             outputs,
+            sarif_anchor,
             progress: !args.quiet,
             save_cold_starts: args.save,
             cold_start_baseline,
         })
     }
+}
+
+/// The file SARIF results are anchored to, as a path relative to the repository (the working
+/// directory): `--sarif-anchor`, else the expected-failures file, else the Dockerfile `--build`
+/// used, else README.md. Code scanning refuses absolute paths and results without a file; a
+/// default outside the working directory is passed over, an explicit one is a usage error.
+fn sarif_anchor(args: &CheckArgs) -> Result<String, Error> {
+    let here = std::env::current_dir().map_err(|e| Error::Setup(format!("the working directory: {e}")))?;
+    let inside = |path: &std::path::Path| -> Option<String> {
+        let relative = if path.is_absolute() {
+            path.strip_prefix(&here).ok()?
+        } else {
+            path
+        };
+        let text = relative.to_string_lossy().replace('\\', "/");
+        Some(text.trim_start_matches("./").to_string())
+    };
+    if let Some(explicit) = &args.sarif_anchor {
+        return inside(explicit).ok_or_else(|| {
+            Error::Usage(format!(
+                "--sarif-anchor {}: SARIF needs a path inside the repository (the working directory)",
+                explicit.display()
+            ))
+        });
+    }
+    let build_dockerfile = args
+        .target
+        .build
+        .as_ref()
+        .map(|dir| args.target.dockerfile.clone().unwrap_or_else(|| dir.join("Dockerfile")));
+    Ok([args.expected_failures.clone(), build_dockerfile]
+        .into_iter()
+        .flatten()
+        .find_map(|path| inside(&path))
+        .unwrap_or_else(|| report::sarif::DEFAULT_ANCHOR.to_string()))
 }
 
 /// Runs the checks and prints the report; exit 1 (`Error::Failed`) when a check failed or a cold
@@ -209,11 +254,16 @@ pub async fn run(run: CheckRun) -> Result<(), Error> {
     progress.finish();
     let report = report?;
     for output in &run.outputs {
-        let text = report::render(&report, output.format, false);
+        let text = report::render_anchored(&report, output.format, false, &run.sarif_anchor);
         std::fs::write(&output.path, text)
             .map_err(|e| Error::Setup(format!("cannot write {}: {e}", output.path.display())))?;
     }
-    print(&report::render(&report, run.format, color()));
+    print(&report::render_anchored(
+        &report,
+        run.format,
+        color(),
+        &run.sarif_anchor,
+    ));
     let cold_starts_regressed = gate_cold_starts(&run, &report)?;
     match (report.passed(), cold_starts_regressed) {
         (true, None) => Ok(()),
@@ -296,5 +346,6 @@ mod tests {
         assert_eq!(parse_output("r.xml").unwrap().format, Format::Junit);
         assert_eq!(parse_output("json=out").unwrap().format, Format::Json);
         assert!(parse_output("report").is_err());
+        assert_eq!(parse_output("scan.sarif").unwrap().format, Format::Sarif);
     }
 }

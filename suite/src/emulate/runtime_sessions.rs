@@ -46,6 +46,23 @@ impl Instance {
     }
 }
 
+impl Drop for Instance {
+    /// An instance dropped without `stop` (an emulator dropped without `shutdown`, say by a
+    /// panic) still removes its container, on a thread and runtime of its own: the container
+    /// handle's own drop blocks on the runtime it was made in, which hangs when that runtime is
+    /// the one shutting down.
+    fn drop(&mut self) {
+        let Some(container) = self.container.take() else { return };
+        let _ = std::thread::Builder::new()
+            .name("emulate-cleanup".into())
+            .spawn(move || {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    runtime.block_on(container.remove());
+                }
+            });
+    }
+}
+
 /// Ends sessions idle too long or past their lifetime, every second or so.
 pub(super) async fn reap_ended(gate: Arc<Gate>) {
     let shortest = gate.config.idle_timeout.min(gate.config.max_lifetime);
