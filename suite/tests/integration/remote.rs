@@ -692,15 +692,13 @@ async fn bad_remote_flags_are_one_line_usage_errors_before_anything_is_sent() {
     }
 }
 
-/// boto3, the other client users point at the emulator, sees the same typed errors.
-#[tokio::test(flavor = "multi_thread")]
-async fn boto3_sees_the_emulators_typed_errors() {
-    let Some(python) = super::python_sdk::python() else {
-        return;
-    };
+/// Runs a boto3 fixture script against a SigV4 emulator in front of the reference server;
+/// returns a look-up of the JSON cases it printed, by name. `None` without Python.
+async fn boto3_cases(script: &str) -> Option<impl Fn(&str) -> serde_json::Value> {
+    let python = super::python_sdk::python()?;
     let (upstream, server) = reference_server(reference(&[])).await;
     let emulator = emulator(&upstream, sigv4()).await;
-    let script = format!("{}/boto3_client.py", super::python_sdk::FIXTURES);
+    let script = format!("{}/{script}", super::python_sdk::FIXTURES);
     let endpoint = emulator.endpoint_url();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)
@@ -711,19 +709,29 @@ async fn boto3_sees_the_emulators_typed_errors() {
     })
     .await
     .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    emulator.shutdown().await;
+    server.abort();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         !stderr.contains("No module named 'boto3'"),
         "boto3 is missing: .ci/run installs it into the MCP_PYTHON venv"
     );
     let cases: Vec<serde_json::Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let outcome = |name: &str| {
+    Some(move |name: &str| {
         cases
             .iter()
             .find(|c| c["case"] == name)
             .unwrap_or_else(|| panic!("{name} missing: {stdout}{stderr}"))
             .clone()
+    })
+}
+
+/// boto3, the other client users point at the emulator, sees the same typed errors.
+#[tokio::test(flavor = "multi_thread")]
+async fn boto3_sees_the_emulators_typed_errors() {
+    let Some(outcome) = boto3_cases("boto3_client.py").await else {
+        return;
     };
     let signed = outcome("signed");
     assert_eq!(signed["ok"], true, "{signed}");
@@ -732,8 +740,6 @@ async fn boto3_sees_the_emulators_typed_errors() {
     assert_eq!(outcome("32-character session")["code"], "ValidationException");
     assert_eq!(outcome("stop")["ok"], true, "{}", outcome("stop"));
     assert_eq!(outcome("stop again")["code"], "ResourceNotFoundException");
-    emulator.shutdown().await;
-    server.abort();
 }
 
 /// `bench --arn`: load through InvokeAgentRuntime (the SDK's pooled connections), here against
@@ -790,31 +796,8 @@ async fn bench_runs_through_invoke_agent_runtime() {
 /// `application/json`, as the platform must (else the server answers 415).
 #[tokio::test(flavor = "multi_thread")]
 async fn the_aws_guides_boto3_client_gets_its_tools() {
-    let Some(python) = super::python_sdk::python() else {
+    let Some(outcome) = boto3_cases("agentcore_guide_client.py").await else {
         return;
-    };
-    let (upstream, server) = reference_server(reference(&[])).await;
-    let emulator = emulator(&upstream, sigv4()).await;
-    let script = format!("{}/agentcore_guide_client.py", super::python_sdk::FIXTURES);
-    let endpoint = emulator.endpoint_url();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .args([script.as_str(), &endpoint, ARN, ACCESS_KEY, SECRET])
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let cases: Vec<serde_json::Value> = stdout.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
-    let outcome = |name: &str| {
-        cases
-            .iter()
-            .find(|c| c["case"] == name)
-            .unwrap_or_else(|| panic!("{name} missing: {stdout}{stderr}"))
-            .clone()
     };
     for name in ["both media types", "no accept"] {
         let served = outcome(name);
@@ -823,6 +806,4 @@ async fn the_aws_guides_boto3_client_gets_its_tools() {
     }
     let json_only = outcome("json only");
     assert_eq!(json_only["status"], 406, "{json_only}");
-    emulator.shutdown().await;
-    server.abort();
 }
