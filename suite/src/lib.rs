@@ -17,10 +17,11 @@
 //! | 2 wire | `wire` (transports, platform calls, SSE, JSON-RPC, the AgentCore contract) | 0–1 |
 //! | 3 probe | `probe` (eras, sessions, exchanges, discovery, facts as plain data) | 0–2 |
 //! | 4 checks | `checks` (the catalog; one file per id prefix) | 0–3 |
+//! | 4 beside it | `chart` (SVG charts of plain numbers, for bench files and HTML reports) | 0–3 |
 //! | 5 targets | `targets` (where the server runs: embedded, URL, container, runtime ARN) | 0–3 |
 //! | 6 runner | `runner` (jobs, phases, events, results, expected failures) | 0–5 |
 //! | 6 beside it | `emulate` (the AgentCore data-plane emulator) | 0–5 |
-//! | 7 | `bench` (load, cold starts, charts), `report` (human, JSON, JUnit, Markdown) | 0–6 |
+//! | 7 | `bench` (load, cold starts), `report` (human, JSON, JUnit, Markdown, SARIF, HTML) | 0–6 |
 //! | 8 cli | `cli` (one module per subcommand) | 0–7 |
 //!
 //! Targets sit above the probe and the checks although data starts there: a target builds a
@@ -47,6 +48,7 @@
 
 pub mod baseline;
 pub mod bench;
+pub mod chart;
 pub mod checks;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -85,6 +87,7 @@ mod layer_order {
         ("wire", 2),
         ("probe", 3),
         ("checks", 4),
+        ("chart", 4),
         ("targets", 5),
         ("runner", 6),
         ("emulate", 6),

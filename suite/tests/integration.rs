@@ -8,6 +8,7 @@ mod integration {
     mod container;
     mod faults;
     mod hostile;
+    mod html;
     mod https;
     pub mod python_sdk;
     mod reference;

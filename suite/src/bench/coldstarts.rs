@@ -44,7 +44,7 @@ impl ColdStartFile {
         baseline::write(path, &(text + "\n"))?;
         baseline::write(
             &path.with_extension("svg"),
-            &super::chart::cold_starts_svg(&self.target, &self.cold_starts),
+            &crate::chart::cold_starts_svg(&self.target, &self.cold_starts),
         )
     }
 }

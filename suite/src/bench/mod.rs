@@ -3,9 +3,8 @@
 //! from each request's scheduled start, so a stalled server cannot hide its queue: coordinated
 //! omission corrected), always bounded by `--duration` and/or `--requests`. Latencies go into HDR
 //! histograms; `results.rs` is what a run measured (saved, loaded, compared with a baseline),
-//! `render.rs` prints it, `chart.rs` draws it, `coldstarts.rs` keeps a container's cold starts.
+//! `render.rs` prints it, `crate::chart` draws it, `coldstarts.rs` keeps a container's cold starts.
 
-pub mod chart;
 pub mod coldstarts;
 pub mod render;
 pub mod results;
@@ -19,6 +18,7 @@ use hdrhistogram::Histogram;
 use serde_json::{Value, json};
 
 use crate::baseline::write;
+use crate::chart;
 use crate::checks;
 use crate::error::Error;
 use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
@@ -103,7 +103,9 @@ struct Tally {
 pub fn save(report: &BenchReport, path: &std::path::Path) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(report).expect("a bench report serializes");
     write(path, &(text + "\n"))?;
-    write(&path.with_extension("svg"), &chart::svg(report))?;
+    let results = &report.results;
+    let curve = chart::latency_curve_svg(&report.target, &results.curve, results.requests, results.throughput_rps);
+    write(&path.with_extension("svg"), &curve)?;
     match &report.results.cold_starts {
         Some(cold) => write(
             &path.with_extension("cold-starts.svg"),

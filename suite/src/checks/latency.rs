@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
 use crate::probe::{Cx, Req};
-use crate::stats::percentile;
+use crate::stats::{Timing, percentile};
 use crate::wire::jsonrpc;
 use crate::wire::transport::{Capability, WireError};
 
@@ -104,24 +104,28 @@ fn ms(d: Duration) -> String {
 
 /// Sends `make()` N times and judges the p99 against the budget; over it is a `level` violation.
 async fn measure(cx: &Cx, what: &str, level: Level, make: impl Fn() -> Req) -> Result<Outcome, WireError> {
-    let (numbers, p99) = match sample(cx, what, make).await? {
+    let (numbers, p99, timing) = match sample(cx, what, make).await? {
         Ok(measured) => measured,
         Err(unanswered) => return Ok(unanswered),
     };
     let budget = cx.settings().latency_budget;
-    Ok(if p99 <= budget {
+    let outcome = if p99 <= budget {
         Outcome::pass(numbers)
     } else {
         Outcome::violation(
             level,
             format!("{numbers}: p99 over the {} ms budget", budget.as_millis()),
         )
-    })
+    };
+    Ok(outcome.timed(timing))
 }
 
-/// Sends `make()` `--samples` times; gives the numbers as text and the p99, or the error outcome
-/// for a sample that did not succeed (nothing can be timed then).
-async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<(String, Duration), Outcome>, WireError> {
+/// What `sample` measured: the numbers as text, the p99, the distribution.
+type Sampled = (String, Duration, Option<Timing>);
+
+/// Sends `make()` `--samples` times; gives what it measured, or the error outcome for a sample
+/// that did not succeed (nothing can be timed then).
+async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<Sampled, Outcome>, WireError> {
     let samples = cx.settings().samples.max(1);
     let mut totals = Vec::with_capacity(samples);
     let mut first_bytes = Vec::with_capacity(samples);
@@ -147,7 +151,7 @@ async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<(S
         ms(totals[totals.len() - 1]),
         ms(percentile(&first_bytes, 0.5)),
     );
-    Ok(Ok((numbers, p99)))
+    Ok(Ok((numbers, p99, Timing::of(&totals))))
 }
 
 async fn ping(cx: &Cx) -> Result<Outcome, WireError> {
@@ -253,7 +257,7 @@ async fn cold_start(cx: &Cx) -> Result<Outcome, WireError> {
         if starts.len() == 1 { "" } else { "s" }
     );
     let worst = mcp.last().copied().unwrap_or_default();
-    Ok(judge_cold_start(numbers, worst, cx.settings().cold_start_budget))
+    Ok(judge_cold_start(numbers, worst, cx.settings().cold_start_budget).timed(Timing::of(&mcp)))
 }
 
 async fn time_call<'a>(

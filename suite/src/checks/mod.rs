@@ -63,6 +63,15 @@ pub enum Level {
     Should,
 }
 
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Must => "must",
+            Level::Should => "should",
+        }
+    }
+}
+
 /// When a check runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -197,6 +206,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     pub message: String,
     pub evidence: Vec<String>,
+    /// The distribution a timed check measured (latency.*), for charts.
+    pub timing: Option<crate::stats::Timing>,
 }
 
 impl Outcome {
@@ -205,6 +216,7 @@ impl Outcome {
             verdict,
             message: message.into(),
             evidence: Vec::new(),
+            timing: None,
         }
     }
     pub fn pass(message: impl Into<String>) -> Outcome {
@@ -231,6 +243,10 @@ impl Outcome {
     }
     pub fn with(mut self, evidence: impl Into<String>) -> Outcome {
         self.evidence.push(evidence.into());
+        self
+    }
+    pub fn timed(mut self, timing: Option<crate::stats::Timing>) -> Outcome {
+        self.timing = timing;
         self
     }
 }

@@ -108,6 +108,7 @@ fn parse_output(spec: &str) -> Result<OutputFile, Error> {
         "junit" | "xml" => Some(Format::Junit),
         "markdown" | "md" => Some(Format::Markdown),
         "sarif" => Some(Format::Sarif),
+        "html" | "htm" => Some(Format::Html),
         _ => None,
     };
     if let Some((format, path)) = spec.split_once('=')
@@ -347,5 +348,6 @@ mod tests {
         assert_eq!(parse_output("json=out").unwrap().format, Format::Json);
         assert!(parse_output("report").is_err());
         assert_eq!(parse_output("scan.sarif").unwrap().format, Format::Sarif);
+        assert_eq!(parse_output("report.html").unwrap().format, Format::Html);
     }
 }

@@ -1,5 +1,6 @@
 //! Rendering a `Report`: one file per format.
 
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
@@ -18,6 +19,8 @@ pub enum Format {
     Markdown,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// One self-contained page (inline CSS and SVG charts), for people and CI artifacts.
+    Html,
 }
 
 /// The report in `format`; `color` only affects the human format. SARIF results are anchored to
@@ -34,5 +37,6 @@ pub fn render_anchored(report: &Report, format: Format, color: bool, sarif_ancho
         Format::Json => json::render(report),
         Format::Junit => junit::render(report),
         Format::Markdown => markdown::render(report),
+        Format::Html => html::render(report),
     }
 }

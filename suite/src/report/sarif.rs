@@ -88,7 +88,7 @@ fn rule(result: &CheckResult) -> Value {
             result.source, result.id
         ) },
         "defaultConfiguration": { "level": level },
-        "properties": { "tags": [result.area, match result.level { Level::Must => "must", Level::Should => "should" }] },
+        "properties": { "tags": [result.area, result.level.name()] },
     })
 }
 

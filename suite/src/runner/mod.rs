@@ -324,6 +324,7 @@ async fn execute(probe: &Arc<Probe>, job: &Job, observer: &Observer<'_>) -> Chec
         rule: job.check.rule,
         message: outcome.message,
         evidence: outcome.evidence,
+        timing: outcome.timing,
         duration_ms: started.elapsed(),
         expected: None,
     };

@@ -65,6 +65,9 @@ pub struct CheckResult {
     pub rule: &'static str,
     pub message: String,
     pub evidence: Vec<String>,
+    /// Percentiles of what a latency check timed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<crate::stats::Timing>,
     #[serde(serialize_with = "millis")]
     pub duration_ms: Duration,
     /// Set when an expected-failures entry covers this result: the entry's reason.

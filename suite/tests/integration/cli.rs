@@ -156,8 +156,22 @@ fn expected_failures_tolerate_and_go_stale() {
 
 #[test]
 fn secrets_never_reach_the_output() {
+    let dir = std::env::temp_dir().join(format!("agentcore-secrets-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let files: Vec<String> = ["r.html", "r.sarif", "r.md", "r.xml"]
+        .iter()
+        .map(|name| dir.join(name).display().to_string())
+        .collect();
     let out = suite(&[
         "check",
+        "--output",
+        &files[0],
+        "--output",
+        &files[1],
+        "--output",
+        &files[2],
+        "--output",
+        &files[3],
         "--quiet",
         "--format",
         "json",
@@ -171,9 +185,13 @@ fn secrets_never_reach_the_output() {
         "X-Amz-Security-Token: sekrit-aws-456",
     ]);
     assert_eq!(out.status.code(), Some(1));
-    let all = text(&out.stdout) + &text(&out.stderr);
+    let mut all = text(&out.stdout) + &text(&out.stderr);
+    for file in &files {
+        all.push_str(&std::fs::read_to_string(file).expect("every --output file is written"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(
-        all.contains("[redacted]"),
+        all.matches("[redacted]").count() >= 3,
         "the evidence shows the header was sent: {all}"
     );
     assert!(!all.contains("sekrit"), "{all}");

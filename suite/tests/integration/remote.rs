@@ -516,14 +516,21 @@ async fn check_all_formats(endpoint: &str, extra: &[&str], env: Vec<(&'static st
     .iter()
     .map(|s| s.to_string())
     .collect();
-    for (format, name) in [("human", "r.txt"), ("junit", "r.xml"), ("markdown", "r.md")] {
+    const FILES: [(&str, &str); 5] = [
+        ("human", "r.txt"),
+        ("junit", "r.xml"),
+        ("markdown", "r.md"),
+        ("html", "r.html"),
+        ("sarif", "r.sarif"),
+    ];
+    for (format, name) in FILES {
         args.push("--output".into());
         args.push(format!("{format}={}", file(name)));
     }
     args.extend(extra.iter().map(|s| s.to_string()));
     let out = run_cli(args, env).await;
     let mut all = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    for name in ["r.txt", "r.xml", "r.md"] {
+    for (_, name) in FILES {
         all.push_str(&std::fs::read_to_string(file(name)).unwrap_or_default());
     }
     let _ = std::fs::remove_dir_all(&dir);

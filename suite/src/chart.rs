@@ -1,10 +1,10 @@
-//! SVGs written next to `--save`'s JSON: the latency-percentile curve (the HDR histogram view:
-//! the x axis stretches toward the tail, 50% · 90% · 99% · 99.9% · 99.99%) and the cold-start
-//! distribution (one bar per start, fastest first). Plain SVG text: it opens in any browser and
-//! diffs in review.
+//! Charts as plain SVG text (it opens in any browser, embeds in HTML and diffs in review), drawn
+//! from plain numbers: the latency-percentile curve of a bench run (the HDR histogram view: the x
+//! axis stretches toward the tail, 50% · 90% · 99% · 99.9% · 99.99%), the cold-start distribution
+//! (one bar per start, fastest first) and the timed checks of a report (p50/p90/p99/max per check).
 
-use super::results::BenchReport;
 use crate::probe::ColdStarts;
+use crate::stats::Timing;
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 360.0;
@@ -16,8 +16,8 @@ fn nines(p: f64) -> f64 {
     (1.0 / tail).log10()
 }
 
-pub fn svg(report: &BenchReport) -> String {
-    let curve = &report.results.curve;
+/// A bench run's latency by percentile; `curve` holds (percentile, milliseconds) points.
+pub fn latency_curve_svg(target: &str, curve: &[(f64, f64)], requests: u64, throughput_rps: f64) -> String {
     let max_x = nines(99.999);
     let max_y = curve.iter().map(|(_, ms)| *ms).fold(0.0, f64::max).max(0.001) * 1.1;
     let x = |p: f64| MARGIN + nines(p) / max_x * (WIDTH - 2.0 * MARGIN);
@@ -30,9 +30,9 @@ pub fn svg(report: &BenchReport) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
          <text x=\"{MARGIN}\" y=\"24\" font-size=\"14\">latency by percentile: {} ({} requests, {:.0} req/s)</text>\n",
-        escape(&report.target),
-        report.results.requests,
-        report.results.throughput_rps
+        escape(target),
+        requests,
+        throughput_rps
     );
     let bottom = HEIGHT - MARGIN;
     out.push_str(&format!(
@@ -88,6 +88,57 @@ pub fn cold_starts_svg(target: &str, cold: &ColdStarts) -> String {
     out
 }
 
+/// One row per timed check: a bar to p90, a darker one to p50, a tick at p99 and a dot at max.
+pub fn timings_svg(rows: &[(String, Timing)]) -> String {
+    const ROW: f64 = 26.0;
+    const LABEL: f64 = 230.0;
+    let height = MARGIN + ROW * rows.len() as f64 + 40.0;
+    let max_x = rows.iter().map(|(_, t)| t.max_ms).fold(0.0, f64::max).max(0.001) * 1.1;
+    let x = |ms: f64| LABEL + ms / max_x * (WIDTH - LABEL - MARGIN / 2.0);
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
+         <text x=\"8\" y=\"20\" font-size=\"14\">latency per timed check: bars p50 · p90, tick p99, dot max</text>\n"
+    );
+    for (i, (label, t)) in rows.iter().enumerate() {
+        let top = MARGIN - 16.0 + i as f64 * ROW;
+        out.push_str(&format!(
+            "<g><title>{label}: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms ({} samples)</title>\n\
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>\n\
+             <rect x=\"{LABEL}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"16\" fill=\"#aec7e8\"/>\n\
+             <rect x=\"{LABEL}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"16\" fill=\"#1f77b4\"/>\n\
+             <line x1=\"{p99:.1}\" y1=\"{:.1}\" x2=\"{p99:.1}\" y2=\"{:.1}\" stroke=\"#d62728\" stroke-width=\"2\"/>\n\
+             <circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"black\"/></g>\n",
+            t.p50_ms,
+            t.p90_ms,
+            t.p99_ms,
+            t.max_ms,
+            t.samples,
+            LABEL - 8.0,
+            top + 12.0,
+            x(t.p90_ms) - LABEL,
+            x(t.p50_ms) - LABEL,
+            top - 2.0,
+            top + 18.0,
+            x(t.max_ms),
+            top + 8.0,
+            label = escape(label),
+            p99 = x(t.p99_ms),
+        ));
+    }
+    let bottom = MARGIN + ROW * rows.len() as f64 - 6.0;
+    for step in 0..=4 {
+        let ms = max_x * step as f64 / 4.0;
+        out.push_str(&format!(
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{ms:.1} ms</text>\n",
+            x(ms),
+            bottom + 16.0
+        ));
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
 /// Five labels up the y axis, from 0 to `max_y` milliseconds.
 fn y_labels(out: &mut String, max_y: f64, decimals: usize, y: impl Fn(f64) -> f64) {
     for step in 0..=4 {
@@ -100,7 +151,7 @@ fn y_labels(out: &mut String, max_y: f64, decimals: usize, y: impl Fn(f64) -> f6
     }
 }
 
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
