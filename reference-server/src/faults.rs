@@ -111,9 +111,15 @@ faults! {
     WrongResponseId = "wrong-response-id", trips "jsonrpc.id-echo remote.sse-response": "responses carry id + 1";
     NullIdAccepted = "null-id-accepted", trips "jsonrpc.null-id-rejected": "a request with `id: null` is served";
     ErrorCodeString = "error-code-string", trips "jsonrpc.error-shape": "error codes are strings";
-    ToolsMissingInputSchema = "tools-missing-input-schema", trips "schema.valid": "tools/list omits `inputSchema`";
+    ToolsMissingInputSchema = "tools-missing-input-schema", trips "schema.valid tools.input-schema": "tools/list omits `inputSchema`";
     // features
-    DuplicateToolNames = "duplicate-tool-names", trips "tools.list": "tools/list lists `add_numbers` twice";
+    DuplicateToolNames = "duplicate-tool-names", trips "tools.names-valid": "tools/list lists `add_numbers` twice";
+    ToolNameMissing = "tool-name-missing", trips "tools.list": "test_simple_text is listed without a name";
+    ToolNameInvalid = "tool-name-invalid", trips "tools.names-valid": "a tool is named `json schema tool!` (a space and a `!`)";
+    AnnotationsMissing = "annotations-missing", trips "tools.annotations-explicit": "test_simple_text has no annotations; list_notes says readOnlyHint and destructiveHint true";
+    ToolsListUnstable = "tools-list-unstable", trips "tools.list-stable": "each tools/list answer rotates the order by one, with no list_changed";
+    ToolTextHidden = "tool-text-hidden", trips "tools.text-hygiene": "add_numbers' description hides a zero-width space, a right-to-left override and Unicode tag characters";
+    InputSchemaInvalid = "input-schema-invalid", trips "tools.input-schema": "greet_user's `name` property has `type: text` (not a JSON Schema type)";
     StructuredContentMismatch = "structured-content-mismatch", trips "tools.call": "add_numbers' structuredContent breaks its outputSchema";
     UnknownToolSuccess = "unknown-tool-success", trips "tools.unknown": "calling an unknown tool succeeds";
     PaginationLoop = "pagination-loop", trips "tools.pagination": "tools/list always returns the same nextCursor";
@@ -141,7 +147,41 @@ faults! {
     EchoSessionId = "echo-session-id", trips "modern.session-ignored": "the request's Mcp-Session-Id is echoed back";
     ErrorIdNull = "error-id-null", trips "modern.error-id-echo": "modern error responses carry id null";
     LogWithoutLevel = "log-without-level", trips "modern.no-log-without-level": "log notifications without `_meta` logLevel";
+    // surface drift: no check trips these; `surface --baseline` classifies them (see DRIFT)
+    ToolRemoved = "tool-removed", trips "": "greet_user is gone";
+    ToolRenamed = "tool-renamed", trips "": "greet_user is called greet_person (same description and schema)";
+    ArgNowRequired = "arg-now-required", trips "": "slow's `seconds` is required";
+    AnnotationFlipped = "annotation-flipped", trips "": "list_notes says readOnlyHint false";
+    DescriptionChanged = "description-changed", trips "": "add_numbers' description asks the model to send it the conversation";
+    ToolAddedWritable = "tool-added-writable", trips "": "a new tool archive_notes, not read-only";
+    PromptArgumentAdded = "prompt-argument-added", trips "": "test_simple_prompt takes a new required argument";
+    ToolsReordered = "tools-reordered", trips "": "tools/list in reverse order";
 }
+
+/// The drift each surface fault makes, as `surface --baseline` classifies it against the clean
+/// server: the class and the change it names.
+pub const DRIFT: &[(Fault, &str, &str)] = &[
+    (Fault::ToolRemoved, "breaking", "tool `greet_user` removed"),
+    (
+        Fault::ToolRenamed,
+        "breaking",
+        "tool `greet_user` renamed to `greet_person`",
+    ),
+    (Fault::ArgNowRequired, "breaking", "property `seconds` now required"),
+    (Fault::AnnotationFlipped, "risky", "readOnlyHint true → false"),
+    (Fault::DescriptionChanged, "risky", "description changed"),
+    (
+        Fault::ToolAddedWritable,
+        "risky",
+        "new tool `archive_notes` is not read-only",
+    ),
+    (
+        Fault::PromptArgumentAdded,
+        "breaking",
+        "new required argument `audience`",
+    ),
+    (Fault::ToolsReordered, "compatible", "tools reordered"),
+];
 
 /// Faults of the stateful rules: each one turns `--stateful` on.
 const STATEFUL: &[Fault] = &[

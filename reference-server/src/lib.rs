@@ -21,7 +21,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::{any, get};
 
-pub use faults::{FAULTS, Fault, Faults};
+pub use faults::{DRIFT, FAULTS, Fault, Faults};
 
 /// Protocol revisions served with the initialize handshake, oldest first.
 pub const LEGACY_VERSIONS: &[&str] = &["2025-03-26", "2025-06-18", "2025-11-25"];
@@ -70,6 +70,8 @@ pub(crate) struct Server {
     pub sessions: Option<session::Sessions>,
     /// What `list_notes` shows and the destructive `delete_notes` removes.
     pub notes: std::sync::Mutex<Vec<String>>,
+    /// tools/list answers so far (the tools-list-unstable fault rotates by it).
+    pub tools_listed: std::sync::atomic::AtomicUsize,
 }
 
 impl Server {
@@ -92,6 +94,7 @@ pub fn router(config: Config) -> Router {
         health: ping::Health::new(),
         sessions: stateful.then(session::Sessions::default),
         notes: std::sync::Mutex::new(vec!["a note that only delete_notes removes".to_string()]),
+        tools_listed: std::sync::atomic::AtomicUsize::new(0),
     });
     Router::new()
         .route("/ping", get(ping::ping))

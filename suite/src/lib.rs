@@ -17,7 +17,7 @@
 //! | 2 wire | `wire` (transports, platform calls, SSE, JSON-RPC, the AgentCore contract) | 0–1 |
 //! | 3 probe | `probe` (eras, sessions, exchanges, discovery, facts as plain data) | 0–2 |
 //! | 4 checks | `checks` (the catalog; one file per id prefix) | 0–3 |
-//! | 4 beside it | `chart` (SVG charts of plain numbers, for bench files and HTML reports) | 0–3 |
+//! | 4 beside it | `chart` (SVG charts of plain numbers, for bench files and HTML reports), `surface` (the tool surface: record, diff, render) | 0–3 |
 //! | 5 targets | `targets` (where the server runs: embedded, URL, container, runtime ARN) | 0–3 |
 //! | 6 runner | `runner` (jobs, phases, events, results, expected failures) | 0–5 |
 //! | 6 beside it | `emulate` (the AgentCore data-plane emulator) | 0–5 |
@@ -60,6 +60,7 @@ pub mod report;
 pub mod runner;
 pub mod secrets;
 pub mod stats;
+pub mod surface;
 pub mod targets;
 pub mod wire;
 
@@ -88,6 +89,7 @@ mod layer_order {
         ("probe", 3),
         ("checks", 4),
         ("chart", 4),
+        ("surface", 4),
         ("targets", 5),
         ("runner", 6),
         ("emulate", 6),

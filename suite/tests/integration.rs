@@ -1,6 +1,7 @@
 //! The suite's integration tests: one binary (see DEVELOPERS.md on build times), one module each.
 
 mod integration {
+    mod action;
     mod bench;
     mod call_policy;
     mod cli;
@@ -18,5 +19,6 @@ mod integration {
     mod sarif;
     mod snapshots;
     mod sse_chunking;
-    mod typescript_sdk;
+    mod surface;
+    pub mod typescript_sdk;
 }

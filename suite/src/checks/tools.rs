@@ -20,8 +20,58 @@ pub const CHECKS: &[Check] = &[
         needs: &[],
         runs: Runs::ANYWHERE,
         source: TOOLS,
-        rule: "tools/list gives unique names and an object inputSchema that is a valid JSON Schema; odd names warn",
+        rule: "tools/list gives a `tools` array whose every tool has a string name",
         run: check_fn!(tools_list),
+    },
+    Check {
+        id: "tools.input-schema",
+        level: Level::Must,
+        scope: Scope::EachEra,
+        needs: &[],
+        runs: Runs::ANYWHERE,
+        source: "MCP 2025-11-25 server/tools.mdx (inputSchema) and basic/index.mdx#json-schema-usage",
+        rule: "every inputSchema (and outputSchema) is an object schema, valid in its declared dialect (default 2020-12); `required` naming undeclared properties warns",
+        run: check_fn!(input_schema),
+    },
+    Check {
+        id: "tools.names-valid",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        needs: &[],
+        runs: Runs::ANYWHERE,
+        source: "MCP 2025-11-25 server/tools.mdx#tool-names",
+        rule: "tool names are 1–128 characters of A-Z a-z 0-9 _ - . and unique within the server",
+        run: check_fn!(names_valid),
+    },
+    Check {
+        id: "tools.annotations-explicit",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        needs: &[],
+        runs: Runs::ANYWHERE,
+        source: "MCP 2025-11-25 schema ToolAnnotations (defaults: readOnlyHint false, destructiveHint true, openWorldHint true)",
+        rule: "every tool states readOnlyHint and openWorldHint, and destructiveHint unless read-only (absent, a client must assume the worst; app stores refuse such tools); hints do not contradict",
+        run: check_fn!(annotations_explicit),
+    },
+    Check {
+        id: "tools.list-stable",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        needs: &[],
+        runs: Runs::ANYWHERE,
+        source: "MCP 2025-11-25 server/tools.mdx#list-changed-notification",
+        rule: "two tools/list answers in one run are the same, order included, unless notifications/tools/list_changed came (clients cache and hash the list)",
+        run: check_fn!(list_stable),
+    },
+    Check {
+        id: "tools.text-hygiene",
+        level: Level::Should,
+        scope: Scope::EachEra,
+        needs: &[],
+        runs: Runs::ANYWHERE,
+        source: "MCP 2025-11-25 server/tools.mdx#security-considerations; Unicode UAX #9 (bidi controls), CVE-2021-42574",
+        rule: "no invisible or direction-changing characters (zero-width, bidi controls, tag characters) in tool, prompt and resource names, titles, descriptions or schemas: they hide text from the human who reviews it",
+        run: check_fn!(text_hygiene),
     },
     Check {
         id: "tools.call",
@@ -63,37 +113,282 @@ async fn tools_list(cx: &Cx) -> Result<Outcome, WireError> {
     let Some(tools) = reply.result().and_then(|r| r.get("tools")).and_then(Value::as_array) else {
         return Ok(Outcome::fail("tools/list gave no `tools` array").with(reply.evidence()));
     };
-    let mut names = BTreeSet::new();
-    let mut odd_names = Vec::new();
-    for tool in tools {
-        let Some(name) = tool.get("name").and_then(Value::as_str) else {
-            return Ok(Outcome::fail(format!("a tool without a string name: {}", short(tool))).with(reply.evidence()));
+    if let Some(tool) = tools.iter().find(|t| !t.get("name").is_some_and(Value::is_string)) {
+        return Ok(Outcome::fail(format!("a tool without a string name: {}", short(tool))).with(reply.evidence()));
+    }
+    Ok(Outcome::pass(format!("{} tools, each named", tools.len())))
+}
+
+/// Every tool of this era (all pages), or the skip when tools are not declared.
+async fn all_tools(cx: &Cx) -> Result<Result<Vec<Value>, Outcome>, WireError> {
+    if !cx.declares("tools") {
+        return Ok(Err(skip_undeclared("tools")));
+    }
+    Ok(Ok(cx.list_all("tools/list", "tools").await?))
+}
+
+fn name_of(tool: &Value) -> &str {
+    tool.get("name").and_then(Value::as_str).unwrap_or("?")
+}
+
+/// What is wrong with one schema of `tool` (`inputSchema` or `outputSchema`), if anything: not an
+/// object schema, or not valid in its dialect; and the `required` names it never declares.
+fn judge_schema(tool: &Value, field: &str) -> (Option<String>, Vec<String>) {
+    let name = name_of(tool);
+    let Some(schema) = tool.get(field) else {
+        return match field {
+            "inputSchema" => (Some(format!("`{name}` has no inputSchema")), Vec::new()),
+            _ => (None, Vec::new()),
         };
-        if !names.insert(name) {
-            return Ok(Outcome::fail(format!("tool name `{name}` is listed twice")).with(reply.evidence()));
-        }
-        let schema = tool.get("inputSchema");
-        if schema.and_then(|s| s.get("type")) != Some(&json!("object")) {
-            return Ok(
-                Outcome::fail(format!("tool `{name}`: inputSchema is not an object schema")).with(reply.evidence()),
-            );
-        }
-        if let Err(e) = jsonschema::meta::validate(schema.expect("checked above")) {
-            return Ok(Outcome::fail(format!(
-                "tool `{name}`: inputSchema is not a valid JSON Schema: {e}"
-            )));
-        }
-        let well_formed =
-            (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./".contains(&b));
-        if !well_formed {
-            odd_names.push(name.to_string());
+    };
+    if schema.get("type") != Some(&json!("object")) {
+        return (
+            Some(format!("`{name}` {field} is not an object schema (`type: \"object\"`)")),
+            Vec::new(),
+        );
+    }
+    // The declared dialect's meta-schema, 2020-12 when none is declared.
+    if let Err(e) = jsonschema::meta::validate(schema) {
+        return (
+            Some(format!("`{name}` {field} is not a valid JSON Schema: {e}")),
+            Vec::new(),
+        );
+    }
+    let declared = schema.get("properties").and_then(Value::as_object);
+    let undeclared = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|r| !declared.is_some_and(|p| p.contains_key(*r)))
+        .map(|r| format!("`{name}` {field} requires `{r}`, which it does not declare"))
+        .collect();
+    (None, undeclared)
+}
+
+async fn input_schema(cx: &Cx) -> Result<Outcome, WireError> {
+    let tools = match all_tools(cx).await? {
+        Ok(tools) => tools,
+        Err(skip) => return Ok(skip),
+    };
+    let mut invalid = Vec::new();
+    let mut odd = Vec::new();
+    for tool in &tools {
+        for field in ["inputSchema", "outputSchema"] {
+            let (wrong, undeclared) = judge_schema(tool, field);
+            invalid.extend(wrong);
+            odd.extend(undeclared);
         }
     }
-    Ok(if odd_names.is_empty() {
-        Outcome::pass(format!("{} tools, names unique, schemas valid", tools.len()))
+    Ok(if !invalid.is_empty() {
+        Outcome::fail(invalid.join("; "))
+    } else if !odd.is_empty() {
+        Outcome::warn(format!("{} (a client can never satisfy it)", odd.join("; ")))
+    } else {
+        Outcome::pass(format!(
+            "{} tools, every schema an object schema valid in its dialect",
+            tools.len()
+        ))
+    })
+}
+
+/// The 2025-11-25 tool-name rule: 1–128 characters of ASCII letters, digits, `_`, `-` and `.`.
+fn valid_tool_name(name: &str) -> bool {
+    (1..=128).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+}
+
+async fn names_valid(cx: &Cx) -> Result<Outcome, WireError> {
+    let tools = match all_tools(cx).await? {
+        Ok(tools) => tools,
+        Err(skip) => return Ok(skip),
+    };
+    let mut seen = BTreeSet::new();
+    let mut problems = Vec::new();
+    for name in tools.iter().map(name_of) {
+        if !seen.insert(name) {
+            problems.push(format!("`{name}` is listed twice"));
+        }
+        if !valid_tool_name(name) {
+            problems.push(format!(
+                "`{}` is not 1–128 characters of A-Z a-z 0-9 _ - .",
+                name.escape_debug()
+            ));
+        }
+    }
+    Ok(if problems.is_empty() {
+        Outcome::pass(format!("{} tool names, valid and unique", tools.len()))
+    } else {
+        Outcome::warn(problems.join("; "))
+    })
+}
+
+/// Missing or contradictory hints of one tool, if any.
+fn judge_hints(tool: &Value) -> Option<String> {
+    let hint = |name: &str| {
+        tool.get("annotations")
+            .and_then(|a| a.get(name))
+            .and_then(Value::as_bool)
+    };
+    let read_only = hint("readOnlyHint");
+    let mut missing: Vec<&str> = ["readOnlyHint", "openWorldHint"]
+        .into_iter()
+        .filter(|h| hint(h).is_none())
+        .collect();
+    // destructiveHint means something only when the tool is not read-only.
+    if read_only != Some(true) && hint("destructiveHint").is_none() {
+        missing.push("destructiveHint");
+    }
+    let name = name_of(tool);
+    if read_only == Some(true) && hint("destructiveHint") == Some(true) {
+        return Some(format!("`{name}` says readOnlyHint true and destructiveHint true"));
+    }
+    (!missing.is_empty()).then(|| format!("`{name}` lacks {}", missing.join(", ")))
+}
+
+async fn annotations_explicit(cx: &Cx) -> Result<Outcome, WireError> {
+    let tools = match all_tools(cx).await? {
+        Ok(tools) => tools,
+        Err(skip) => return Ok(skip),
+    };
+    let problems: Vec<String> = tools.iter().filter_map(judge_hints).collect();
+    Ok(if problems.is_empty() {
+        Outcome::pass(format!("{} tools, each with explicit, consistent hints", tools.len()))
     } else {
         Outcome::warn(format!(
-            "tool names outside 1–64 chars of [A-Za-z0-9_./-] (SEP-986): {odd_names:?}"
+            "{}: a client must assume such a tool writes, destroys and reaches the open world",
+            problems.join("; ")
+        ))
+    })
+}
+
+async fn list_stable(cx: &Cx) -> Result<Outcome, WireError> {
+    let first = match all_tools(cx).await? {
+        Ok(tools) => tools,
+        Err(skip) => return Ok(skip),
+    };
+    let second = cx.list_all("tools/list", "tools").await?;
+    if first == second {
+        return Ok(Outcome::pass(format!(
+            "two answers, the same {} tools in the same order",
+            first.len()
+        )));
+    }
+    let announced = cx
+        .seen_messages()
+        .iter()
+        .any(|seen| seen.message.get("method") == Some(&json!("notifications/tools/list_changed")));
+    let names = |tools: &[Value]| tools.iter().map(name_of).collect::<Vec<_>>().join(", ");
+    let same_set = {
+        let sorted = |tools: &[Value]| {
+            let mut v: Vec<String> = tools.iter().map(Value::to_string).collect();
+            v.sort();
+            v
+        };
+        sorted(&first) == sorted(&second)
+    };
+    let how = if same_set {
+        "the same tools in another order"
+    } else {
+        "different tools"
+    };
+    let said = format!(
+        "two tools/list answers differ ({how}): [{}] then [{}]",
+        names(&first),
+        names(&second)
+    );
+    Ok(if announced && !same_set {
+        Outcome::pass(format!("{said}, after notifications/tools/list_changed"))
+    } else {
+        Outcome::warn(format!(
+            "{said}; clients that cache or hash the list see a change that did not happen"
+        ))
+    })
+}
+
+/// Characters that hide or reorder text: zero-width and invisible formatting characters, bidi
+/// embeddings, overrides, isolates and marks, and Unicode tag characters.
+fn hidden_character(c: char) -> Option<&'static str> {
+    match c {
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' => Some("zero-width"),
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}' => {
+            Some("bidi control")
+        }
+        '\u{E0000}'..='\u{E007F}' => Some("tag character"),
+        _ => None,
+    }
+}
+
+/// Every string in `value` (object keys included) with its JSON path under `path`.
+fn strings_in(value: &Value, path: String, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(s) => out.push((path, s.clone())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                strings_in(item, format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                out.push((format!("{path} (key)"), key.clone()));
+                strings_in(item, format!("{path}.{key}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Where `items` hide characters: `tools[add_numbers].description: U+202E (bidi control) at 14`.
+fn hidden_text(kind: &str, key: &str, items: &[Value]) -> Vec<String> {
+    let mut found = Vec::new();
+    for item in items {
+        let label = item.get(key).and_then(Value::as_str).unwrap_or("?");
+        let mut strings = Vec::new();
+        strings_in(item, format!("{kind}[{}]", label.escape_debug()), &mut strings);
+        for (path, text) in strings {
+            let hits: Vec<String> = text
+                .chars()
+                .enumerate()
+                .filter_map(|(at, c)| Some(format!("U+{:04X} ({}) at {at}", c as u32, hidden_character(c)?)))
+                .collect();
+            if !hits.is_empty() {
+                found.push(format!("{path}: {}", hits.join(", ")));
+            }
+        }
+    }
+    found
+}
+
+async fn text_hygiene(cx: &Cx) -> Result<Outcome, WireError> {
+    let lists = [
+        ("tools", "tools/list", "tools", "name"),
+        ("prompts", "prompts/list", "prompts", "name"),
+        ("resources", "resources/list", "resources", "uri"),
+        (
+            "resources",
+            "resources/templates/list",
+            "resourceTemplates",
+            "uriTemplate",
+        ),
+    ];
+    let mut found = Vec::new();
+    let mut looked = Vec::new();
+    for (capability, method, field, key) in lists {
+        if cx.declares(capability) {
+            let items = cx.list_all(method, field).await?;
+            looked.push(format!("{} {field}", items.len()));
+            found.extend(hidden_text(field, key, &items));
+        }
+    }
+    if looked.is_empty() {
+        return Ok(Outcome::skip("the server declares no tools, prompts or resources"));
+    }
+    Ok(if found.is_empty() {
+        Outcome::pass(format!("no hidden characters in {}", looked.join(", ")))
+    } else {
+        Outcome::warn(format!(
+            "hidden characters a reviewer cannot see: {}",
+            found.into_iter().take(20).collect::<Vec<_>>().join("; ")
         ))
     })
 }
@@ -271,4 +566,85 @@ async fn tools_pagination(cx: &Cx) -> Result<Outcome, WireError> {
         ))
         .with(reply.evidence())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names_follow_the_2025_11_25_rule() {
+        for good in ["getUser", "DATA_EXPORT_v2", "admin.tools.list", &"a".repeat(128)] {
+            assert!(valid_tool_name(good), "{good}");
+        }
+        for bad in ["", "get user", "a,b", "ünïcode", "x!", &"a".repeat(129)] {
+            assert!(!valid_tool_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hints_missing_or_contradicting() {
+        let all = json!({"name": "t", "annotations": {"readOnlyHint": false, "destructiveHint": false, "openWorldHint": false}});
+        assert_eq!(judge_hints(&all), None);
+        // Read-only: destructiveHint means nothing, so it may be left out.
+        let read_only = json!({"name": "r", "annotations": {"readOnlyHint": true, "openWorldHint": false}});
+        assert_eq!(judge_hints(&read_only), None);
+        let bare = json!({"name": "b"});
+        assert_eq!(
+            judge_hints(&bare).unwrap(),
+            "`b` lacks readOnlyHint, openWorldHint, destructiveHint"
+        );
+        let both = json!({"name": "x", "annotations": {"readOnlyHint": true, "destructiveHint": true, "openWorldHint": false}});
+        assert!(
+            judge_hints(&both)
+                .unwrap()
+                .contains("readOnlyHint true and destructiveHint true")
+        );
+    }
+
+    #[test]
+    fn hidden_characters_are_found_where_they_hide() {
+        let tools = [json!({
+            "name": "add",
+            "description": "Add\u{200B} two \u{202E}numbers",
+            "inputSchema": {"type": "object", "properties": {"a\u{E0041}": {"description": "plain"}}},
+        })];
+        let found = hidden_text("tools", "name", &tools);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].contains("tools[add].description: U+200B (zero-width) at 3, U+202E (bidi control) at 9"),
+            "{found:?}"
+        );
+        assert!(
+            found[1].contains("tools[add].inputSchema.properties (key): U+E0041 (tag character) at 1"),
+            "{found:?}"
+        );
+        assert!(
+            hidden_text(
+                "tools",
+                "name",
+                &[json!({"name": "ok", "description": "Grüße, 你好 — fine"})]
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn schemas_must_be_object_schemas_valid_in_their_dialect() {
+        let tool = |schema: Value| json!({"name": "t", "inputSchema": schema});
+        assert_eq!(
+            judge_schema(&tool(json!({"type": "object"})), "inputSchema"),
+            (None, vec![])
+        );
+        let (wrong, _) = judge_schema(&tool(json!({"type": "string"})), "inputSchema");
+        assert!(wrong.unwrap().contains("not an object schema"));
+        let (wrong, _) = judge_schema(
+            &tool(json!({"type": "object", "properties": {"n": {"type": "text"}}})),
+            "inputSchema",
+        );
+        assert!(wrong.unwrap().contains("not a valid JSON Schema"));
+        let (wrong, odd) = judge_schema(&tool(json!({"type": "object", "required": ["x"]})), "inputSchema");
+        assert_eq!((wrong, odd.len()), (None, 1));
+        assert_eq!(judge_schema(&json!({"name": "t"}), "outputSchema"), (None, vec![]));
+    }
 }

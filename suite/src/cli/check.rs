@@ -59,6 +59,13 @@ pub struct CheckArgs {
     /// YAML map of check ids (optionally id@era) to the reason they may fail.
     #[arg(long, value_name = "FILE")]
     pub expected_failures: Option<PathBuf>,
+    /// Compare the tool surface with one `surface --save` wrote; changes of the
+    /// --surface-fail-on class fail the run (every report format shows the drift).
+    #[arg(long, value_name = "FILE")]
+    pub surface_baseline: Option<PathBuf>,
+    /// Which surface changes fail: breaking, risky (and breaking), any, or never.
+    #[arg(long, value_enum, default_value = "breaking", requires = "surface_baseline")]
+    pub surface_fail_on: crate::surface::diff::FailOn,
     /// Make ping.* checks fail instead of warn.
     #[arg(long)]
     pub require_ping: bool,
@@ -196,6 +203,14 @@ impl CheckRun {
                 },
                 tls: args.target.tls()?,
                 wait: args.target.wait,
+                surface_gate: match &args.surface_baseline {
+                    Some(path) => Some(crate::surface::SurfaceGate {
+                        baseline: crate::surface::Surface::load(path)?,
+                        path: path.display().to_string(),
+                        fail_on: args.surface_fail_on,
+                    }),
+                    None => None,
+                },
                 only: args.only,
                 skip: args.skip,
                 expected,

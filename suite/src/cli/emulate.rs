@@ -123,7 +123,7 @@ pub async fn run(config: EmulatorConfig) -> Result<(), Error> {
         "emulate: AgentCore data plane on {} ({auth}; {upstream}); Ctrl-C stops it",
         emulator.endpoint_url()
     );
-    let _ = tokio::signal::ctrl_c().await;
+    super::interrupted().await;
     eprintln!("emulate: stopping; removing its containers");
     emulator.shutdown().await;
     Ok(())

@@ -1,5 +1,5 @@
 //! The command line: clap parses raw arguments into one module per subcommand, each validates
-//! them into what the rest of the code uses (`CheckRun`, `BenchRun`, `EmulatorConfig`) and runs
+//! them into what the rest of the code uses (`CheckRun`, `SurfaceRun`, `BenchRun`, `EmulatorConfig`) and runs
 //! it. Every outcome but success is an [`Error`], which owns the exit code (0 pass, 1 a check
 //! failed or a metric regressed, 2 usage or setup error, 130 Ctrl-C); `main` only prints it.
 
@@ -8,6 +8,7 @@ pub mod check;
 pub mod emulate;
 pub mod explain;
 pub mod list;
+pub mod surface;
 pub mod target_args;
 
 use std::future::Future;
@@ -40,6 +41,9 @@ pub enum Command {
     },
     /// Explain one check: its rule, level, source and the reference-server fault that trips it.
     Explain { id: String },
+    /// Record the tool surface (tools, resources, prompts; list methods only); save it, and gate
+    /// on drift from a saved baseline.
+    Surface(Box<surface::SurfaceArgs>),
     /// Load a server for latency and throughput; save the numbers and gate on a baseline.
     Bench(Box<bench::BenchArgs>),
     /// Run a local emulator of the AgentCore data plane (InvokeAgentRuntime) in front of a server.
@@ -67,6 +71,10 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let run = check::CheckRun::from_args(*args)?;
             runtime.block_on(check::run(run))
         }
+        Command::Surface(args) => {
+            let run = surface::SurfaceRun::from_args(*args)?;
+            runtime.block_on(surface::run(run))
+        }
         Command::Bench(args) => {
             let run = bench::BenchRun::from_args(*args)?;
             runtime.block_on(bench::run(run))
@@ -83,10 +91,32 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 async fn until_interrupted<T>(target: &Target, work: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
     tokio::select! {
         result = work => result,
-        _ = tokio::signal::ctrl_c() => {
+        _ = interrupted() => {
             let removed = target.clean_up_after_interrupt().await;
             Err(Error::Interrupted(format!("interrupted{removed}")))
         }
+    }
+}
+
+/// Ctrl-C, or SIGTERM (`docker stop`, `kill`, a CI runner cancelling the job): both clean up.
+/// As PID 1 in a container the suite would otherwise ignore SIGTERM until Docker kills it.
+pub(crate) async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

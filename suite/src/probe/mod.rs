@@ -601,6 +601,26 @@ impl Cx {
         Ok(tools)
     }
 
+    /// Every item of a list method (`tools/list` → `tools`), following `nextCursor` to the end.
+    /// Stops at a cursor seen before or after `MAX_LIST_PAGES` pages (tools.pagination judges
+    /// those); an error answer ends the list where it is.
+    pub async fn list_all(&self, method: &str, key: &str) -> Result<Vec<Value>, WireError> {
+        const MAX_LIST_PAGES: usize = 1_000;
+        let mut items = Vec::new();
+        let mut cursors = std::collections::BTreeSet::new();
+        let mut params = json!({});
+        for _ in 0..MAX_LIST_PAGES {
+            let reply = self.call(method, params).await?;
+            let Some(result) = reply.result() else { break };
+            items.extend(result.get(key).and_then(Value::as_array).into_iter().flatten().cloned());
+            match result.get("nextCursor").filter(|c| !c.is_null()) {
+                Some(next) if cursors.insert(next.to_string()) => params = json!({ "cursor": next }),
+                _ => break,
+            }
+        }
+        Ok(items)
+    }
+
     pub async fn tool_names(&self) -> Result<Vec<String>, WireError> {
         Ok(self
             .tools()

@@ -33,6 +33,8 @@ details.result summary{cursor:pointer}
 .skip .badge,.xfail .badge{color:#57606a}
 pre{background:#f6f8fa;padding:6px 8px;overflow-x:auto;white-space:pre-wrap;word-break:break-all;font-size:12px}
 svg{max-width:100%;height:auto}
+table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #d0d7de;padding:2px 6px;text-align:left}
+tr.fail td:first-child{color:#cf222e;font-weight:600}
 ";
 
 /// The verdict filters: (id suffix, label).
@@ -93,6 +95,9 @@ pub fn render(report: &Report) -> String {
         out.push_str(&format!("<label for=\"show-{id}\">{label}</label>"));
     }
     out.push_str("</nav>\n<main>\n");
+    if let Some(drift) = &report.surface_drift {
+        surface_drift(drift, &mut out);
+    }
     results(report, &mut out);
     for stale in &report.summary.stale {
         out.push_str(&format!(
@@ -172,4 +177,35 @@ fn results(report: &Report, out: &mut String) {
     if !area.is_empty() {
         out.push_str("</section>\n");
     }
+}
+
+/// `--surface-baseline`: the classified changes, those that fail the gate first.
+fn surface_drift(drift: &crate::surface::render::Drift, out: &mut String) {
+    use crate::surface::render::shown;
+    out.push_str(&format!(
+        "<section>\n<h2>Surface drift</h2>\n<p>{} against <code>{}</code> (recorded {})</p>\n",
+        drift.counts(),
+        escape(&drift.baseline),
+        escape(&drift.baseline_recorded_at)
+    ));
+    if !drift.changes.is_empty() {
+        out.push_str("<table>\n<tr><th>class</th><th>where</th><th>what</th><th>before</th><th>after</th></tr>\n");
+        for change in &drift.changes {
+            let class = if drift.fail_on.trips(change.class) {
+                "fail"
+            } else {
+                "warn"
+            };
+            out.push_str(&format!(
+                "<tr class=\"{class}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>\n",
+                change.class.name(),
+                escape(&change.path),
+                escape(&change.what),
+                escape(&shown(&change.before)),
+                escape(&shown(&change.after)),
+            ));
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</section>\n");
 }

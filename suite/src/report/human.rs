@@ -74,6 +74,10 @@ pub fn render(report: &Report, color: bool) -> String {
             paint("STALE", "1;31", color)
         ));
     }
+    if let Some(drift) = &report.surface_drift {
+        out.push('\n');
+        out.push_str(&crate::surface::render::human(drift));
+    }
     let verdict = if report.passed() {
         paint("PASS", "1;32", color)
     } else {

@@ -65,6 +65,9 @@ pub fn render(report: &Report) -> String {
         }
         suites.push(suite);
     }
+    if let Some(drift) = &report.surface_drift {
+        suites.push(crate::surface::render::junit_suite(drift));
+    }
     for suite in &mut suites {
         for note in &report.notes {
             suite.add_property(("note", note.as_str()));

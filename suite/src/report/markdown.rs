@@ -40,6 +40,10 @@ pub fn render(report: &Report) -> String {
             ));
         }
     }
+    if let Some(drift) = &report.surface_drift {
+        out.push('\n');
+        out.push_str(&crate::surface::render::markdown(drift).replacen("## ", "### ", 1));
+    }
     for stale in &report.summary.stale {
         out.push_str(&format!(
             "\n- stale expected-failure entry `{}`: the check passes now; remove it\n",

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 use super::{CheckResult, Report};
 use crate::checks::{Level, Verdict};
+use crate::surface::diff::Class;
+use crate::surface::render::{Drift, shown};
 
 /// The anchor when the caller names none: the file nearly every repository has.
 pub const DEFAULT_ANCHOR: &str = "README.md";
@@ -33,10 +35,13 @@ pub fn render(report: &Report, anchor: &str) -> String {
         }
     }
     let label = slug(&report.target);
-    let sarif_results: Vec<Value> = results
+    let mut sarif_results: Vec<Value> = results
         .iter()
         .map(|r| sarif_result(r, rule_index[r.id], anchor))
         .collect();
+    if let Some(drift) = &report.surface_drift {
+        drift_results(drift, anchor, &mut rules, &mut sarif_results);
+    }
     let summary = &report.summary;
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -118,6 +123,51 @@ fn sarif_result(result: &CheckResult, rule_index: usize, anchor: &str) -> Value 
         value["suppressions"] = json!([{ "kind": "external", "status": "accepted", "justification": reason }]);
     }
     value
+}
+
+/// `--surface-baseline`: one rule per drift class (`surface.breaking`…), one result per change;
+/// those that trip the gate are errors, other risky ones warnings, compatible ones notes.
+fn drift_results(drift: &Drift, anchor: &str, rules: &mut Vec<Value>, results: &mut Vec<Value>) {
+    for class in [Class::Breaking, Class::Risky, Class::Compatible] {
+        let changes: Vec<_> = drift.changes.iter().filter(|c| c.class == class).collect();
+        if changes.is_empty() {
+            continue;
+        }
+        let id = format!("surface.{}", class.name());
+        let index = rules.len();
+        rules.push(json!({
+            "id": id,
+            "shortDescription": { "text": format!("a {} change of the tool surface since {}", class.name(), drift.baseline) },
+            "help": { "text": "`agentcore-mcp-suite surface --baseline FILE` shows the drift; `--update` accepts it after review." },
+            "defaultConfiguration": { "level": if drift.fail_on.trips(class) { "error" } else { "warning" } },
+            "properties": { "tags": ["surface", class.name()] },
+        }));
+        for change in changes {
+            let level = match class {
+                _ if drift.fail_on.trips(class) => "error",
+                Class::Compatible => "note",
+                _ => "warning",
+            };
+            let text = format!(
+                "{}: {} ({} → {})",
+                change.path,
+                change.what,
+                shown(&change.before),
+                shown(&change.after)
+            );
+            results.push(json!({
+                "ruleId": id,
+                "ruleIndex": index,
+                "level": level,
+                "message": { "text": text },
+                "locations": [{ "physicalLocation": {
+                    "artifactLocation": { "uri": anchor, "uriBaseId": "%SRCROOT%" },
+                    "region": { "startLine": 1 },
+                } }],
+                "partialFingerprints": { "agentcoreMcpSuite/v1": fingerprint(&[&id, &change.path, &change.what]) },
+            }));
+        }
+    }
 }
 
 /// FNV-1a (64 bit) of the parts, as hex: stable across runs, platforms and releases.

@@ -15,7 +15,7 @@ use futures_util::{FutureExt, StreamExt};
 use crate::checks::{self, Check, Outcome, Phase, Scope, TargetKind};
 use crate::error::Error;
 use crate::probe::{ColdStarts, Cx, Era, Probe, ProbeSettings};
-use crate::targets::Target;
+use crate::targets::{Running, Target, WaitProgress};
 use crate::wire::jsonrpc::MODERN_VERSION;
 use crate::wire::reqwest_transport::TlsTrust;
 use crate::wire::transport::WireError;
@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub expected: ExpectedFailures,
     /// Wait this long for a target that starts in the background (`--wait`).
     pub wait: Option<std::time::Duration>,
+    /// `--surface-baseline`: compare the surface with a saved one; its gate joins the verdict.
+    pub surface_gate: Option<crate::surface::SurfaceGate>,
 }
 
 fn selected(id: &str, patterns: &[String]) -> bool {
@@ -52,6 +54,33 @@ pub fn validate_patterns(patterns: &[String]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Starts the target, waiting for it first with `--wait`.
+async fn start(target: &Target, options: &RunOptions, progress: &WaitProgress<'_>) -> Result<Running, Error> {
+    match options.wait {
+        None => target.start(options.probe.timeout, &options.tls).await,
+        Some(wait) => {
+            target
+                .start_when_up(wait, options.probe.timeout, &options.tls, progress)
+                .await
+        }
+    }
+}
+
+/// `surface`: starts the target and records what each era serves (list methods only).
+pub async fn record_surface(
+    target: &Target,
+    options: &RunOptions,
+    progress: &WaitProgress<'_>,
+) -> Result<crate::surface::Surface, Error> {
+    let running = start(target, options, progress).await?;
+    if let Some(Err(why)) = running.facts.container.as_ref().map(|c| c.ready.clone()) {
+        return Err(Error::Setup(format!("{} never answered: {why}", running.facts.label)));
+    }
+    let mut probe = Probe::new(running.transport.clone(), running.facts.clone(), options.probe.clone());
+    probe.discover().await?;
+    crate::surface::of_probe(Arc::new(probe), &running.facts.label).await
 }
 
 /// What a run tells its caller while it goes.
@@ -91,17 +120,10 @@ pub async fn run_checks(
     validate_patterns(&options.only)?;
     validate_patterns(&options.skip)?;
     let started = Instant::now();
-    let running = match options.wait {
-        None => target.start(options.probe.timeout, &options.tls).await?,
-        Some(wait) => {
-            let progress = |waited: std::time::Duration, last_seen: &str| {
-                observer(Event::Waiting { waited, last_seen });
-            };
-            target
-                .start_when_up(wait, options.probe.timeout, &options.tls, &progress)
-                .await?
-        }
+    let progress = |waited: std::time::Duration, last_seen: &str| {
+        observer(Event::Waiting { waited, last_seen });
     };
+    let running = start(target, options, &progress).await?;
     let mut probe = Probe::new(running.transport.clone(), running.facts.clone(), options.probe.clone());
     let down = running.facts.container.as_ref().and_then(|c| c.ready.clone().err());
     match &down {
@@ -130,6 +152,11 @@ pub async fn run_checks(
             results.push(result);
         }
     }
+    // The drift gate lists what the checks listed, on the same probe, before the target stops.
+    let surface_drift = match &options.surface_gate {
+        Some(gate) => Some(gate.judge(probe.clone(), &probe.facts().label).await?),
+        None => None,
+    };
     let cold_starts = running
         .facts
         .container
@@ -176,6 +203,7 @@ pub async fn run_checks(
         summary: Summary::of(&results, stale),
         results,
         cold_starts,
+        surface_drift,
     })
 }
 

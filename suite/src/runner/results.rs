@@ -27,6 +27,9 @@ pub struct Report {
     /// Container targets: the cold-start distribution (`--cold-starts N` adds starts).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cold_starts: Option<crate::probe::ColdStarts>,
+    /// `--surface-baseline`: the classified changes from the saved surface.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub surface_drift: Option<crate::surface::render::Drift>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -160,7 +163,8 @@ impl Summary {
 impl Report {
     /// Did the run pass (exit code 0)?
     pub fn passed(&self) -> bool {
-        !self.results.iter().any(CheckResult::is_failure) && self.summary.stale.is_empty()
+        let drifted = self.surface_drift.as_ref().is_some_and(|d| !d.tripped().is_empty());
+        !self.results.iter().any(CheckResult::is_failure) && self.summary.stale.is_empty() && !drifted
     }
 }
 

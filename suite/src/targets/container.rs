@@ -24,6 +24,16 @@ use crate::wire::plain::PlainHttp;
 use crate::wire::transport::{Heard, HttpRequest, Limits, Transport};
 
 pub const PID_LABEL: &str = "agentcore-mcp-suite.pid";
+/// The PID namespace the pid label counts in: a suite running in a container is PID 1 there, and
+/// only containers of its own namespace can be judged alive through /proc.
+pub const PID_NAMESPACE_LABEL: &str = "agentcore-mcp-suite.pid-namespace";
+
+/// This process's PID namespace (`pid:[4026531836]`), or "" where /proc does not say.
+fn pid_namespace() -> String {
+    std::fs::read_link("/proc/self/ns/pid")
+        .map(|link| link.display().to_string())
+        .unwrap_or_default()
+}
 const PORT: u16 = 8000;
 
 /// What to run.
@@ -101,15 +111,19 @@ pub async fn sweep_leftovers(docker: &Docker) -> Result<usize, Error> {
         .filters(&filters)
         .build();
     let containers = docker.list_containers(Some(options)).await.map_err(docker_error)?;
+    let namespace = pid_namespace();
     let mut removed = 0;
     for container in containers {
-        let pid = container
-            .labels
-            .as_ref()
-            .and_then(|l| l.get(PID_LABEL))
-            .cloned()
-            .unwrap_or_default();
-        let alive = pid
+        let label = |name: &str| {
+            let labels = container.labels.as_ref();
+            labels.and_then(|l| l.get(name)).cloned().unwrap_or_default()
+        };
+        // Another namespace's processes are invisible here: never judge them gone.
+        let theirs = label(PID_NAMESPACE_LABEL);
+        if !theirs.is_empty() && theirs != namespace {
+            continue;
+        }
+        let alive = label(PID_LABEL)
             .parse::<u32>()
             .is_ok_and(|pid| std::path::Path::new(&format!("/proc/{pid}")).exists());
         if alive {
@@ -132,8 +146,9 @@ pub async fn remove(docker: &Docker, id: &str) -> Result<(), Error> {
 
 /// Containers this process still has, for tests that assert none is left.
 pub async fn containers_of_this_process(docker: &Docker) -> Result<Vec<String>, Error> {
-    let label = format!("{PID_LABEL}={}", std::process::id());
-    let filters = HashMap::from([("label", vec![label.as_str()])]);
+    let pid = format!("{PID_LABEL}={}", std::process::id());
+    let namespace = format!("{PID_NAMESPACE_LABEL}={}", pid_namespace());
+    let filters = HashMap::from([("label", vec![pid.as_str(), namespace.as_str()])]);
     let options = ListContainersOptionsBuilder::default()
         .all(true)
         .filters(&filters)
@@ -275,6 +290,7 @@ impl ContainerSpec {
             .with_exposed_port(PORT.tcp())
             .with_wait_for(WaitFor::Nothing)
             .with_label(PID_LABEL, std::process::id().to_string())
+            .with_label(PID_NAMESPACE_LABEL, pid_namespace())
             .with_cmd(self.args.clone());
         let started = Instant::now();
         let handle = request

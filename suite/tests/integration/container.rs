@@ -19,6 +19,8 @@ use super::common::{check, non_passes, quick_options, verdicts};
 
 const AMD64: &str = "agentcore-mcp-reference:amd64";
 const ARM64: &str = "agentcore-mcp-reference:arm64";
+/// The suite's own image (`suite/build-image.sh amd64`).
+const SUITE_IMAGE: &str = "agentcore-mcp-suite:amd64";
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/containers");
 
 /// Container tests run one at a time, so "no container left" can be asserted after each.
@@ -43,10 +45,12 @@ async fn docker(images: &[&str]) -> Option<Docker> {
     };
     for image in images {
         if docker.inspect_image(image).await.is_err() {
-            let hint = format!(
-                "build it with reference-server/build-image.sh {}",
-                &image[image.len() - 5..]
-            );
+            let script = if *image == SUITE_IMAGE {
+                "suite"
+            } else {
+                "reference-server"
+            };
+            let hint = format!("build it with {script}/build-image.sh {}", &image[image.len() - 5..]);
             assert!(
                 !required("AGENTCORE_SUITE_REQUIRE_DOCKER"),
                 "image {image} is missing: {hint}"
@@ -79,11 +83,11 @@ fn built(fixture: &str) -> ImageSource {
     }
 }
 
-/// Sends Ctrl-C (SIGINT) to `child`, waits for it, and asserts that no container labelled
-/// `label` is left; returns its exit code.
-fn interrupt(child: &mut std::process::Child, label: &str) -> Option<i32> {
+/// Sends `signal` (INT for Ctrl-C, TERM as `docker stop` and CI runners do) to `child`, waits
+/// for it, and asserts that no container labelled `label` is left; returns its exit code.
+fn interrupt(child: &mut std::process::Child, label: &str, signal: &str) -> Option<i32> {
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([&format!("-{signal}"), &child.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
@@ -252,7 +256,7 @@ async fn broken_containers_get_clear_verdicts_never_hangs() {
     }
     assert_none_left(&docker).await;
     let images = Command::new("docker")
-        .args(["images", "-q", "agentcore-mcp-suite"])
+        .args(["images", "-q", "--filter", "reference=agentcore-mcp-suite:build-*"])
         .output()
         .unwrap();
     assert!(images.stdout.is_empty(), "images built for the run are removed with it");
@@ -315,7 +319,7 @@ async fn ctrl_c_removes_the_container() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(interrupt(&mut child, &label), Some(130));
+    assert_eq!(interrupt(&mut child, &label, "INT"), Some(130));
     assert_none_left(&docker).await;
 }
 
@@ -494,9 +498,9 @@ async fn the_emulator_gives_each_runtime_session_its_own_container() {
     assert_none_left(&docker).await;
 }
 
-/// `emulate --image`, stopped with Ctrl-C while two runtime sessions run: both containers go.
+/// `emulate --image`, stopped with SIGTERM while two runtime sessions run: both containers go.
 #[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_stops_the_emulator_and_removes_its_containers() {
+async fn sigterm_stops_the_emulator_and_removes_its_containers() {
     let _serial = SERIAL.lock().await;
     let Some(docker) = docker(&[AMD64]).await else { return };
     let port = super::common::free_port();
@@ -548,7 +552,11 @@ async fn ctrl_c_stops_the_emulator_and_removes_its_containers() {
         2,
         "one container per session"
     );
-    assert_eq!(interrupt(&mut child, &label), Some(0));
+    assert_eq!(
+        interrupt(&mut child, &label, "TERM"),
+        Some(0),
+        "SIGTERM stops it as Ctrl-C does"
+    );
     assert_none_left(&docker).await;
 }
 
@@ -625,4 +633,173 @@ async fn an_expired_runtime_session_gets_a_fresh_container_that_forgets_the_mcp_
     assert_eq!(container::containers_of_this_process(&docker).await.unwrap().len(), 1);
     emulator.shutdown().await;
     assert_none_left(&docker).await;
+}
+
+/// Runs `docker` with `args`; its exit code and stdout.
+fn docker_cli(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new("docker").args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+    )
+}
+
+/// A detached reference container on a loopback port; its id and MCP URL.
+fn reference_container(args: &[&str]) -> (String, String) {
+    let mut run = vec!["run", "-d", "--rm", "-p", "127.0.0.1::8000", AMD64];
+    run.extend_from_slice(args);
+    let (code, id) = docker_cli(&run);
+    assert_eq!(code, Some(0), "docker run {AMD64}");
+    let (_, port) = docker_cli(&["port", &id, "8000/tcp"]);
+    let port = port
+        .lines()
+        .next()
+        .and_then(|l| l.rsplit(':').next())
+        .unwrap()
+        .to_string();
+    (id, format!("http://127.0.0.1:{port}/mcp"))
+}
+
+/// The suite image against reference containers gives the binary's exit codes and reports, and a
+/// SIGTERM (`docker stop`) or SIGINT to the suite's container removes what it started.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_suite_image_matches_the_binary_and_cleans_up_on_signals() {
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64, SUITE_IMAGE]).await else {
+        return;
+    };
+    let reports = std::env::temp_dir().join(format!("agentcore-suite-image-{}", std::process::id()));
+    std::fs::create_dir_all(&reports).unwrap();
+    let user = my_user();
+    let quick = [
+        "--only",
+        "accept",
+        "--only",
+        "lifecycle",
+        "--only",
+        "ping",
+        "--skip",
+        "ping.busy",
+    ];
+    for (fault, expected) in [(None, 0), (Some("version-echo-unknown"), 1)] {
+        let fault_args: Vec<&str> = fault.map(|f| vec!["--fault", f]).unwrap_or_default();
+        let (server, url) = reference_container(&fault_args);
+        let mount = format!("{}:/reports", reports.display());
+        let mut args = vec![
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "--user",
+            &user,
+            "-v",
+            &mount,
+            SUITE_IMAGE,
+        ];
+        args.extend([
+            "check",
+            "--quiet",
+            "--url",
+            &url,
+            "--output",
+            "report.json",
+            "--output",
+            "report.sarif",
+        ]);
+        args.extend(quick);
+        let (code, _) = docker_cli(&args);
+        let binary = Command::new(env!("CARGO_BIN_EXE_agentcore-mcp-suite"))
+            .args(["check", "--quiet", "--url", &url, "--format", "json"])
+            .args(quick)
+            .output()
+            .unwrap();
+        docker_cli(&["rm", "-f", &server]);
+        assert_eq!(code, Some(expected), "the image's exit code");
+        assert_eq!(binary.status.code(), Some(expected), "the binary's exit code");
+        let from_image: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(reports.join("report.json")).unwrap()).unwrap();
+        let from_binary: serde_json::Value = serde_json::from_slice(&binary.stdout).unwrap();
+        assert_eq!(from_image["summary"], from_binary["summary"]);
+        let sarif = std::fs::read_to_string(reports.join("report.sarif")).unwrap();
+        assert!(sarif.contains("\"version\": \"2.1.0\""), "{sarif}");
+    }
+    let _ = std::fs::remove_dir_all(&reports);
+
+    // In a container with the Docker socket, the suite starts the reference image itself; a
+    // signal to its container (it is PID 1 there) removes that container too.
+    let gid = std::fs::metadata("/var/run/docker.sock")
+        .map(|m| std::os::unix::fs::MetadataExt::gid(&m))
+        .unwrap();
+    for (signal, stop) in [
+        ("TERM", vec!["stop", "--time", "20"]),
+        ("INT", vec!["kill", "--signal", "INT"]),
+    ] {
+        let name = format!("agentcore-suite-{}-{signal}", std::process::id());
+        let (code, _) = docker_cli(&[
+            "run",
+            "-d",
+            "--name",
+            &name,
+            "--network",
+            "host",
+            "--group-add",
+            &gid.to_string(),
+            "-v",
+            "/var/run/docker.sock:/var/run/docker.sock",
+            SUITE_IMAGE,
+            "check",
+            "--quiet",
+            "--image",
+            AMD64,
+            "--slow-checks",
+            "--keepalive-max-gap",
+            "30s",
+            "--only",
+            "sse.keepalive",
+        ]);
+        assert_eq!(code, Some(0), "docker run -d {SUITE_IMAGE}");
+        // The reference container the suite started: labelled pid 1, in the suite's namespace.
+        let started = Instant::now();
+        let filter = format!("label={}=1", container::PID_LABEL);
+        loop {
+            let (_, running) = docker_cli(&["ps", "-q", "--filter", &filter]);
+            if !running.is_empty() {
+                break;
+            }
+            let (_, state) = docker_cli(&["inspect", "-f", "{{.State.Status}}", &name]);
+            let logs = container_log(&name);
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no container appeared ({state}): {logs}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let mut stop_args = stop.clone();
+        stop_args.push(&name);
+        docker_cli(&stop_args);
+        let (_, exit) = docker_cli(&["wait", &name]);
+        let logs = container_log(&name);
+        docker_cli(&["rm", "-f", &name]);
+        assert_eq!(exit, "130", "SIG{signal}: {logs}");
+        // Dropping the run removes its container, or the sweep after it does: either way, gone.
+        assert!(logs.contains("interrupted;"), "SIG{signal}: {logs}");
+        let (_, left) = docker_cli(&["ps", "-aq", "--filter", &filter]);
+        assert!(left.is_empty(), "SIG{signal} left {left}");
+    }
+    assert_none_left(&docker).await;
+}
+
+/// This process's `uid:gid` (the owner of /proc/self), so what the image writes into a mounted
+/// directory is ours.
+fn my_user() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let me = std::fs::metadata("/proc/self").unwrap();
+    format!("{}:{}", me.uid(), me.gid())
+}
+
+/// A container's log, stdout and stderr.
+fn container_log(name: &str) -> String {
+    let out = Command::new("docker").args(["logs", name]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
