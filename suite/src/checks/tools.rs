@@ -256,7 +256,7 @@ async fn annotations_explicit(cx: &Cx) -> Result<Outcome, WireError> {
         Outcome::pass(format!("{} tools, each with explicit, consistent hints", tools.len()))
     } else {
         Outcome::warn(format!(
-            "{}: a client must assume such a tool writes, destroys and reaches the open world",
+            "{}: a client must take an absent hint at its riskiest default (readOnlyHint false, destructiveHint true, openWorldHint true), and app stores refuse such tools",
             problems.join("; ")
         ))
     })

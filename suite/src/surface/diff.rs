@@ -235,44 +235,37 @@ fn same_but_key(kind: &str, key: &str, gone: &Value, new: &Value) -> bool {
 }
 
 fn item_changes(out: &mut Changes, path: &str, kind: &str, key: &str, before: &[Value], after: &[Value]) {
-    let by_key = |items: &[Value]| -> BTreeMap<String, Value> {
+    // Borrowed, not cloned: a diff of thousands of tools should cost the comparisons only.
+    let by_key = |items: &[Value]| -> BTreeMap<String, usize> {
         items
             .iter()
-            .map(|item| (key_of(item, key).to_string(), item.clone()))
+            .enumerate()
+            .map(|(i, item)| (key_of(item, key).to_string(), i))
             .collect()
     };
     let (b, a) = (by_key(before), by_key(after));
-    let mut gone: Vec<&String> = b.keys().filter(|k| !a.contains_key(*k)).collect();
-    let mut new: Vec<&String> = a.keys().filter(|k| !b.contains_key(*k)).collect();
+    let (was, now) = (|k: &str| &before[b[k]], |k: &str| &after[a[k]]);
+    let mut gone: Vec<&str> = b.keys().map(String::as_str).filter(|k| !a.contains_key(*k)).collect();
+    let mut new: Vec<&str> = a.keys().map(String::as_str).filter(|k| !b.contains_key(*k)).collect();
     let one = singular(kind);
     // Renames first: each gone item pairs with at most one new twin.
     gone.retain(|old| {
-        let twin = new.iter().position(|n| same_but_key(kind, key, &b[*old], &a[*n]));
+        let twin = new.iter().position(|n| same_but_key(kind, key, was(old), now(n)));
         let Some(index) = twin else { return true };
         let renamed = new.remove(index);
         let at = format!("{path}[{renamed:?}]");
-        let (bv, av) = (Value::from(old.as_str()), Value::from(renamed.as_str()));
-        out.add(
-            Class::Breaking,
-            &at,
-            format!("{one} `{old}` renamed to `{renamed}`"),
-            Some(&bv),
-            Some(&av),
-        );
-        compare_item(out, &at, kind, key, &b[*old], &a[renamed]);
+        let (bv, av) = (Value::from(*old), Value::from(renamed));
+        let what = format!("{one} `{old}` renamed to `{renamed}`");
+        out.add(Class::Breaking, &at, what, Some(&bv), Some(&av));
+        compare_item(out, &at, kind, key, was(old), now(renamed));
         false
     });
     for old in gone {
-        out.add(
-            Class::Breaking,
-            &format!("{path}[{old:?}]"),
-            format!("{one} `{old}` removed"),
-            Some(&b[old]),
-            None,
-        );
+        let what = format!("{one} `{old}` removed");
+        out.add(Class::Breaking, &format!("{path}[{old:?}]"), what, Some(was(old)), None);
     }
     for added in new {
-        let item = &a[added];
+        let item = now(added);
         let (class, what) = if kind == "tools" && hint(item, "readOnlyHint") != Some(true) {
             (Class::Risky, format!("new tool `{added}` is not read-only"))
         } else if kind == "tools" {
@@ -282,25 +275,28 @@ fn item_changes(out: &mut Changes, path: &str, kind: &str, key: &str, before: &[
         };
         out.add(class, &format!("{path}[{added:?}]"), what, None, Some(item));
     }
-    for (name, old) in &b {
-        if let Some(now) = a.get(name) {
-            compare_item(out, &format!("{path}[{name:?}]"), kind, key, old, now);
+    for name in b.keys().filter(|k| a.contains_key(*k)) {
+        let (old, new) = (was(name), now(name));
+        if old != new {
+            compare_item(out, &format!("{path}[{name:?}]"), kind, key, old, new);
         }
     }
     // Order: the items both lists have, in each list's order.
-    let order = |items: &[Value], other: &BTreeMap<String, Value>| -> Vec<String> {
+    let order = |items: &[Value], other: &BTreeMap<String, usize>| -> Vec<Value> {
         items
             .iter()
-            .map(|i| key_of(i, key).to_string())
-            .filter(|k| other.contains_key(k))
+            .map(|i| key_of(i, key))
+            .filter(|k| other.contains_key(*k))
+            .map(Value::from)
             .collect()
     };
     let (ob, oa) = (order(before, &a), order(after, &b));
     if ob != oa {
+        let what = format!("{kind} reordered");
         out.add(
             Class::Compatible,
             path,
-            format!("{kind} reordered"),
+            what,
             Some(&Value::from(ob)),
             Some(&Value::from(oa)),
         );
@@ -525,7 +521,7 @@ fn strings(value: Option<&Value>) -> BTreeSet<String> {
         .collect()
 }
 
-fn schema_changes(out: &mut Changes, path: &str, b: Option<&Value>, a: Option<&Value>, flow: Flow) {
+fn schema_changes<'a>(out: &mut Changes, path: &str, b: Option<&'a Value>, a: Option<&'a Value>, flow: Flow) {
     let (b, a) = match (b, a) {
         (Some(b), Some(a)) if b == a => return,
         (Some(b), Some(a)) => (b, a),
@@ -594,16 +590,11 @@ fn schema_changes(out: &mut Changes, path: &str, b: Option<&Value>, a: Option<&V
     }
     // properties and required
     let empty = serde_json::Map::new();
-    let props = |s: &Value| {
-        s.get("properties")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_else(|| empty.clone())
-    };
+    let props = |s: &'a Value| s.get("properties").and_then(Value::as_object).unwrap_or(&empty);
     let (bp, ap) = (props(b), props(a));
     let (br, ar) = (strings(b.get("required")), strings(a.get("required")));
     let quoted = |name: &str| Value::from(name).to_string();
-    for (name, old) in &bp {
+    for (name, old) in bp {
         let at = format!("{path}.properties.{name}");
         match ap.get(name) {
             None => out.add(
@@ -613,24 +604,7 @@ fn schema_changes(out: &mut Changes, path: &str, b: Option<&Value>, a: Option<&V
                 Some(old),
                 None,
             ),
-            Some(now) => {
-                if old.get("description") != now.get("description") {
-                    out.add(
-                        Class::Risky,
-                        &format!("{at}.description"),
-                        "description changed".into(),
-                        old.get("description"),
-                        now.get("description"),
-                    );
-                }
-                schema_changes(
-                    out,
-                    &at,
-                    Some(&without_description(old)),
-                    Some(&without_description(now)),
-                    flow,
-                );
-            }
+            Some(now) => schema_changes(out, &at, Some(old), Some(now), flow),
         }
     }
     for (name, schema) in ap.iter().filter(|(name, _)| !bp.contains_key(*name)) {
@@ -718,7 +692,6 @@ fn schema_changes(out: &mut Changes, path: &str, b: Option<&Value>, a: Option<&V
             );
         }
     }
-    // (A property's description was judged, and taken out, one level up.)
     if b.get("description") != a.get("description") {
         out.add(
             Class::Risky,
@@ -728,14 +701,6 @@ fn schema_changes(out: &mut Changes, path: &str, b: Option<&Value>, a: Option<&V
             a.get("description"),
         );
     }
-}
-
-fn without_description(schema: &Value) -> Value {
-    let mut schema = schema.clone();
-    if let Some(map) = schema.as_object_mut() {
-        map.remove("description");
-    }
-    schema
 }
 
 #[cfg(test)]

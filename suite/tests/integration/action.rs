@@ -35,6 +35,8 @@ struct ActionRun {
     log: String,
     /// The `uses:` steps that could not run here.
     not_run: Vec<String>,
+    /// How long each step that ran took, by name (printed for the README's numbers).
+    timings: Vec<(String, std::time::Duration)>,
 }
 
 /// The contexts the action's expressions may read.
@@ -117,7 +119,7 @@ fn run_action(inputs: &[(&str, &str)], action_ref: &str, env: &[(&str, String)],
     let path_file = temp.join("github-path");
     std::fs::write(&summary_file, "").unwrap();
     let mut steps: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let (mut log, mut not_run, mut code) = (String::new(), Vec::new(), 0);
+    let (mut log, mut not_run, mut code, mut timings) = (String::new(), Vec::new(), 0, Vec::new());
     for (index, step) in action["runs"]["steps"].as_array().unwrap().iter().enumerate() {
         if let Some(uses) = step["uses"].as_str() {
             not_run.push(uses.to_string());
@@ -150,7 +152,9 @@ fn run_action(inputs: &[(&str, &str)], action_ref: &str, env: &[(&str, String)],
         for (name, value) in step["env"].as_object().into_iter().flatten() {
             command.env(name, contexts.evaluate(value.as_str().unwrap()));
         }
+        let started = std::time::Instant::now();
         let out = command.output().expect("bash runs");
+        timings.push((step["name"].as_str().unwrap_or("?").to_string(), started.elapsed()));
         log.push_str(&String::from_utf8_lossy(&out.stdout));
         log.push_str(&String::from_utf8_lossy(&out.stderr));
         if let Some(id) = step["id"].as_str() {
@@ -182,6 +186,7 @@ fn run_action(inputs: &[(&str, &str)], action_ref: &str, env: &[(&str, String)],
         summary: std::fs::read_to_string(&summary_file).unwrap(),
         log,
         not_run,
+        timings,
     }
 }
 
@@ -289,6 +294,8 @@ async fn the_action_downloads_a_checked_release_and_gates_on_the_suite() {
     .unwrap();
     assert_eq!(run.code, 0, "{}", run.log);
     assert_eq!(run.not_run, ["actions/cache@v4"]);
+    // `--nocapture` shows how long getting the binary takes before the first request.
+    println!("action steps, release download: {:?}", run.timings);
     assert!(
         run.log.contains("release v0.1.0 for x86_64-unknown-linux-musl, sha256"),
         "{}",

@@ -125,4 +125,32 @@ fn sarif_validates_and_meets_githubs_rules() {
         .as_str()
         .unwrap();
     assert!(anchor.starts_with("target/sarif-expected-"), "{anchor}");
+
+    // A surface drift: one rule per class, a result per change, the gated ones errors.
+    let baseline = dir.join(format!("target/sarif-surface-{}.json", std::process::id()));
+    let saved = suite(&["surface", "--save", baseline.to_str().unwrap()]);
+    assert_eq!(saved.status.code(), Some(0), "{}", text(&saved.stderr));
+    let drifted = [
+        "--reference-fault",
+        "tool-renamed",
+        "--only",
+        "lifecycle.ping",
+        "--surface-baseline",
+    ];
+    let (code, log) = sarif_of(&[&drifted[..], &[baseline.to_str().unwrap()]].concat(), &schema);
+    let _ = std::fs::remove_file(&baseline);
+    assert_eq!(code, 1, "a breaking change fails the run");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let renamed = results
+        .iter()
+        .find(|r| r["ruleId"] == "surface.breaking")
+        .expect("the rename");
+    assert_eq!(renamed["level"], "error");
+    assert!(
+        renamed["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("renamed to `greet_person`"),
+        "{renamed}"
+    );
 }

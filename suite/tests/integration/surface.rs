@@ -164,6 +164,67 @@ fn the_drift_gate_classifies_each_fault_and_exits_by_fail_on() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `check --surface-baseline`: the gate joins the run's verdict, and every format shows the drift.
+#[test]
+fn check_gates_on_the_surface_baseline_in_every_format() {
+    let dir = temp_dir("check");
+    let baseline = dir.join("surface.json");
+    assert_eq!(surface(&["--save", path(&baseline)]).status.code(), Some(0));
+    let check = |fault: &str, extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--quiet",
+            "--only",
+            "lifecycle.ping",
+            "--surface-baseline",
+            path(&baseline),
+        ];
+        args.extend(["--reference-fault", fault]);
+        args.extend(extra);
+        std::process::Command::new(SUITE).args(&args).output().unwrap()
+    };
+    // A compatible change passes under the default gate; a breaking one fails the run.
+    let reordered = check("tools-reordered", &[]);
+    assert_eq!(reordered.status.code(), Some(0), "{}", text(&reordered.stdout));
+    assert!(
+        text(&reordered.stdout).contains("COMPATIBLE"),
+        "{}",
+        text(&reordered.stdout)
+    );
+    let files: Vec<(String, PathBuf)> = ["md", "xml", "html", "json"]
+        .iter()
+        .map(|ext| {
+            (
+                format!("--output={}", path(&dir.join(format!("r.{ext}")))),
+                dir.join(format!("r.{ext}")),
+            )
+        })
+        .collect();
+    let outputs: Vec<&str> = files.iter().map(|(arg, _)| arg.as_str()).collect();
+    let removed = check("tool-removed", &outputs);
+    assert_eq!(removed.status.code(), Some(1), "{}", text(&removed.stdout));
+    let human = text(&removed.stdout);
+    assert!(
+        human.contains("✗ BREAKING") && human.contains("tool `greet_user` removed"),
+        "{human}"
+    );
+    for (_, file) in &files {
+        let shown = std::fs::read_to_string(file).unwrap();
+        assert!(
+            shown.contains("tool `greet_user` removed"),
+            "{}: {shown}",
+            file.display()
+        );
+    }
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&files[3].1).unwrap()).unwrap();
+    assert_eq!(json["surface_drift"]["changes"][0]["class"], "breaking");
+    assert_eq!(
+        json["summary"]["failed"], 0,
+        "the checks themselves passed: the gate failed the run"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn rank(class: &str) -> u8 {
     match class {
         "breaking" => 2,
@@ -218,6 +279,10 @@ async fn no_drift(url: &str) -> Surface {
 async fn real_servers_show_no_drift_between_two_recordings() {
     let url = super::rmcp_server::serve(true).await;
     let rmcp = no_drift(&url).await;
+    if let Ok(dir) = std::env::var("AGENTCORE_SUITE_RECORD") {
+        rmcp.save(&Path::new(&dir).join("rmcp-3.11.0-agentcore.surface.json"))
+            .unwrap();
+    }
     assert!(rmcp.eras["legacy"].tools.len() >= 2, "{:?}", rmcp.eras["legacy"].tools);
     if let Some(python) = super::python_sdk::python() {
         let (_server, url) = super::python_sdk::start(&python, "mcp_server.py", &[]).await;
