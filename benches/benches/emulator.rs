@@ -24,6 +24,7 @@ async fn emulator(upstream: &str, auth: EmulatorAuth) -> Emulator {
         auth,
         idle_timeout: Duration::from_secs(3600),
         max_lifetime: Duration::from_secs(28_800),
+        invocations_per_second: agentcore_mcp_suite::emulate::DEFAULT_INVOCATIONS_PER_SECOND,
     })
     .await
     .unwrap()

@@ -29,21 +29,22 @@ pub fn write(path: &Path, text: &str) -> Result<(), Error> {
     std::fs::write(path, text).map_err(|e| Error::Setup(format!("cannot write {}: {e}", path.display())))
 }
 
-/// A baseline file's JSON; unreadable or not JSON is a usage error.
-pub fn read_json(path: &Path) -> Result<serde_json::Value, Error> {
+/// A saved file's JSON; unreadable or not JSON is a usage error naming `flag` (how the user
+/// gave the file: `--baseline`, `--surface-baseline`, `bench merge`).
+pub fn read_json(path: &Path, flag: &str) -> Result<serde_json::Value, Error> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("--baseline {shown}: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| Error::Usage(format!("--baseline {shown}: not JSON ({e})")))
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage(format!("{flag} {shown}: {e}")))?;
+    serde_json::from_str(&text).map_err(|e| Error::Usage(format!("{flag} {shown}: not JSON ({e})")))
 }
 
-/// Refuses a baseline written with another schema version than the one this suite reads.
-pub fn require_version(value: &serde_json::Value, wanted: u32, path: &Path) -> Result<(), Error> {
+/// Refuses a saved file written with another schema version than the one this suite reads.
+pub fn require_version(value: &serde_json::Value, wanted: u32, path: &Path, flag: &str) -> Result<(), Error> {
     let version = value.get("schema_version").and_then(|v| v.as_u64());
     if version == Some(u64::from(wanted)) {
         return Ok(());
     }
     Err(Error::Usage(format!(
-        "--baseline {}: schema version {}, this suite reads {wanted}; save a new baseline",
+        "{flag} {}: schema version {}, this suite reads {wanted}; save a new one",
         path.display(),
         version.map_or("missing".to_string(), |v| v.to_string())
     )))

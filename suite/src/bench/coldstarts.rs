@@ -53,19 +53,22 @@ impl ColdStartFile {
 /// container target. Anything else is a usage error naming what is wrong with it.
 pub fn load_baseline(path: &Path) -> Result<ColdStarts, Error> {
     let shown = path.display();
-    let value = baseline::read_json(path)?;
+    let value = baseline::read_json(path, "--baseline")?;
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(SCHEMA) => {
-            baseline::require_version(&value, SCHEMA_VERSION, path)?;
+            baseline::require_version(&value, SCHEMA_VERSION, path, "--baseline")?;
             let file: ColdStartFile =
                 serde_json::from_value(value).map_err(|e| Error::Usage(format!("--baseline {shown}: {e}")))?;
             Ok(file.cold_starts)
         }
-        Some(bench_results::SCHEMA) => BenchReport::load(path)?.results.cold_starts.ok_or_else(|| {
-            Error::Usage(format!(
-                "--baseline {shown}: a bench run without cold starts (its target was not a container)"
-            ))
-        }),
+        Some(bench_results::SCHEMA) => BenchReport::load(path, "--baseline")?
+            .results
+            .cold_starts
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--baseline {shown}: a bench run without cold starts (its target was not a container)"
+                ))
+            }),
         _ => Err(Error::Usage(format!(
             "--baseline {shown}: not a file `check --save` or `bench --save` wrote (no \"schema\": \"{SCHEMA}\")"
         ))),

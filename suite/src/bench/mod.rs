@@ -23,9 +23,14 @@ use crate::checks;
 use crate::error::Error;
 use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
 use crate::targets::{Target, WaitProgress};
+use crate::wire::platform::{Answer, Credential};
 use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
 use crate::wire::transport::{Heard, Transport, WireError};
 pub use results::BenchReport;
+use results::THROTTLED;
+
+/// The platform's refusals for load over a quota.
+const THROTTLING: [&str; 2] = ["ThrottlingException", "ServiceQuotaExceededException"];
 
 /// How load is offered.
 #[derive(Clone, Copy, Debug)]
@@ -54,6 +59,36 @@ pub struct BenchSpec {
     pub mix: Mix,
     /// Wait this long for a target that starts in the background (`--wait`).
     pub wait: Option<Duration>,
+    /// `--shard I/N`: this runner sends its share (the rate and request count divided).
+    pub shard: Option<results::Shard>,
+}
+
+impl BenchSpec {
+    /// What this runner sends: the whole plan, or its shard's share of the rate and requests.
+    fn this_share(&self) -> BenchSpec {
+        let Some(shard) = self.shard else {
+            return self.clone();
+        };
+        let load = match self.load {
+            Load::Open { rate, concurrency } => Load::Open {
+                rate: rate / f64::from(shard.count),
+                concurrency,
+            },
+            closed => closed,
+        };
+        BenchSpec {
+            load,
+            requests: self.requests.map(|total| shard.share(total)),
+            ..self.clone()
+        }
+    }
+}
+
+/// Now, in Unix milliseconds.
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The parts of the request mix, sent in turn.
@@ -122,10 +157,11 @@ fn histogram() -> Histogram<u64> {
 
 /// Runs the plan and returns what it measured; `tick` is called about once a second.
 pub async fn run(
-    plan: &BenchSpec,
+    whole: &BenchSpec,
     tick: &(dyn Fn(Tick) + Send + Sync),
     waiting: &WaitProgress<'_>,
 ) -> Result<BenchReport, Error> {
+    let plan = &whole.this_share();
     let running = match plan.wait {
         None => plan.target.start(plan.timeout, &plan.tls).await?,
         Some(wait) => {
@@ -140,6 +176,7 @@ pub async fn run(
         Some(endpoint) => Route::Pooled(client(plan, &endpoint)?, endpoint),
         None => Route::Transport(running.transport.clone(), running.facts.mcp_path.clone()),
     };
+    let started_at_ms = unix_ms();
     let shared = Arc::new(Shared {
         started: Instant::now(),
         sent: AtomicU64::new(0),
@@ -188,11 +225,17 @@ pub async fn run(
             }),
         }
     };
-    let elapsed = shared.started.elapsed();
+    // The window on the wall clock (shards on other machines are merged over their union),
+    // its length from the monotonic clock.
+    let elapsed_ms = shared.started.elapsed().as_millis() as u64;
+    let window = results::Window {
+        started_at_ms,
+        ended_at_ms: started_at_ms + elapsed_ms.max(1),
+    };
     let label = running.facts.label.clone();
     let cold_starts = running.facts.container.as_ref().map(ColdStarts::of);
     running.stop().await;
-    let mut report = BenchReport::new(plan, &label, &mix, &latency, errors, elapsed);
+    let mut report = BenchReport::new(whole, &label, &mix, &latency, errors, window);
     report.results.cold_starts = cold_starts;
     Ok(report)
 }
@@ -251,7 +294,8 @@ async fn request_mix(plan: &BenchSpec, running: &crate::targets::Running) -> Res
     Ok(mix)
 }
 
-/// The `--call`ed tools, or else the fastest argument-free tool the call policy allows.
+/// The `--call`ed tools, or else the fastest argument-free tool the call policy allows (with
+/// `--shard`, the first by name).
 async fn tool_calls(plan: &BenchSpec, cx: &Cx) -> Result<Vec<Template>, Error> {
     let wire = |e: WireError| Error::Setup(format!("cannot list tools: {e}"));
     if let Some(first) = checks::util::unlisted_calls(cx).await.map_err(wire)?.into_iter().next() {
@@ -274,7 +318,13 @@ async fn tool_calls(plan: &BenchSpec, cx: &Cx) -> Result<Vec<Template>, Error> {
         }
         let reply = cx.call("tools/call", params).await.map_err(wire)?;
         let took = reply.http.timings.total;
-        if reply.result().is_some() && fastest.as_ref().is_none_or(|(best, _, _)| took < *best) {
+        // Shards of one run must send the same requests: they take the first answering tool by
+        // name, not the fastest (which timing noise would pick differently on each runner).
+        let better = |(best, best_name, _): &(Duration, String, Value)| match plan.shard {
+            Some(_) => name < *best_name,
+            None => took < *best,
+        };
+        if reply.result().is_some() && fastest.as_ref().is_none_or(better) {
             fastest = Some((took, name, arguments.clone()));
         }
     }
@@ -512,8 +562,24 @@ impl Worker {
             body_watch: None,
             max_total: None,
         };
-        match transport.exchange(&request, limits, &mut |_| Heard::More).await {
-            Ok(response) => judge(response.status, &response.body),
+        // Through a platform, its refusals come back typed: throttling is told apart from the
+        // server's own errors, since its latency is the platform's.
+        let answer = match transport.platform() {
+            Some(platform) => platform
+                .invoke(&request, Credential::Configured, limits, &mut |_| Heard::More)
+                .await
+                .map(|answer| match answer {
+                    Answer::Served(response) => Ok(response),
+                    Answer::Refused(refusal) => Err(refusal),
+                }),
+            None => transport.exchange(&request, limits, &mut |_| Heard::More).await.map(Ok),
+        };
+        match answer {
+            Ok(Ok(response)) => judge(response.status, &response.body),
+            Ok(Err(refusal)) if THROTTLING.contains(&refusal.code.as_str()) || refusal.status == 429 => {
+                Err(format!("{THROTTLED}: {}", refusal.code))
+            }
+            Ok(Err(refusal)) => Err(format!("AgentCore {} {}", refusal.status, refusal.code)),
             Err(WireError::Timeout(_)) => Err("timeout".into()),
             Err(WireError::Connect(_)) => Err("connect".into()),
             Err(e) => Err(e.to_string()),

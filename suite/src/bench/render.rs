@@ -33,6 +33,20 @@ pub fn render_human(report: &BenchReport, deltas: Option<&[Delta]>) -> String {
     for (kind, count) in &r.errors_by_kind {
         out.push_str(&format!("  error {kind}: {count}\n"));
     }
+    if let Some(note) = throttle_note(report) {
+        out.push_str(&format!("  {note}\n"));
+    }
+    if let Some(shard) = report.shard {
+        out.push_str(&format!(
+            "  shard {}/{} of the run (`bench merge` adds the shards up)\n",
+            shard.index, shard.count
+        ));
+    }
+    if let Some(files) = report.merged_from {
+        out.push_str(&format!(
+            "  merged from {files} files (histograms added: exact percentiles)\n"
+        ));
+    }
     if let Some(cold) = &r.cold_starts {
         out.push_str(&format!(
             "  cold starts (create → first MCP answer): p50 {} ms, max {} ms over {} starts\n",
@@ -64,6 +78,9 @@ pub fn render_markdown(report: &BenchReport, deltas: Option<&[Delta]>) -> String
         l.p999,
         l.max
     );
+    if let Some(note) = throttle_note(report) {
+        out.push_str(&format!("\n> **{note}**\n"));
+    }
     if let Some(deltas) = deltas {
         out.push_str("\n| metric | baseline | now | worse by | |\n|---|---|---|---|---|\n");
         for d in deltas {
@@ -78,4 +95,64 @@ pub fn render_markdown(report: &BenchReport, deltas: Option<&[Delta]>) -> String
         }
     }
     out
+}
+
+/// Said whenever the platform throttled: those latencies are the throttle's, not the server's.
+fn throttle_note(report: &BenchReport) -> Option<String> {
+    let throttled = report.results.throttled;
+    (throttled > 0).then(|| {
+        format!(
+            "{throttled} of {} requests were throttled by the platform (over the endpoint's quota): the latency is not the server's; lower --rate",
+            report.results.requests
+        )
+    })
+}
+
+/// The benchmark's name in history services: the target without a loopback port (the embedded
+/// server's changes every run) and the mix.
+fn series(report: &BenchReport) -> String {
+    let mut label = report.target.clone();
+    if let Some(at) = label.find("127.0.0.1:") {
+        let digits = label[at + 10..].chars().take_while(char::is_ascii_digit).count();
+        label.replace_range(at + 9..at + 10 + digits, "");
+    }
+    format!("{label} [{}]", report.settings.mix.join(" + "))
+}
+
+/// Bencher Metric Format: latency (nanoseconds; p50 with p90…p99 bounds), throughput (requests a
+/// second), and the cold starts of a container target.
+pub fn bmf(report: &BenchReport) -> String {
+    let r = &report.results;
+    let ns = |ms: f64| (ms * 1e6).round();
+    let mut measures = serde_json::json!({
+        "latency": { "value": ns(r.latency_ms.p50), "lower_value": ns(r.curve.first().map_or(0.0, |c| c.1)), "upper_value": ns(r.latency_ms.p99) },
+        "throughput": { "value": r.throughput_rps },
+    });
+    if let Some(cold) = &r.cold_starts {
+        measures["cold-start"] = serde_json::json!({ "value": ns(cold.p50_ms), "upper_value": ns(cold.max_ms) });
+    }
+    let out = serde_json::json!({ series(report): measures });
+    serde_json::to_string_pretty(&out).expect("BMF serializes") + "\n"
+}
+
+/// github-action-benchmark's custom tools: `smaller` is latency p50/p90/p99 and cold starts (ms,
+/// customSmallerIsBetter), else throughput (req/s, customBiggerIsBetter).
+pub fn benchmark_action(report: &BenchReport, smaller: bool) -> String {
+    let r = &report.results;
+    let name = series(report);
+    let entry = |what: &str, unit: &str, value: f64| serde_json::json!({ "name": format!("{name} {what}"), "unit": unit, "value": value });
+    let entries: Vec<serde_json::Value> = if smaller {
+        let mut list = vec![
+            entry("p50", "ms", r.latency_ms.p50),
+            entry("p90", "ms", r.latency_ms.p90),
+            entry("p99", "ms", r.latency_ms.p99),
+        ];
+        if let Some(cold) = &r.cold_starts {
+            list.push(entry("cold start p50", "ms", cold.p50_ms));
+        }
+        list
+    } else {
+        vec![entry("throughput", "req/s", r.throughput_rps)]
+    };
+    serde_json::to_string_pretty(&entries).expect("benchmark JSON serializes") + "\n"
 }

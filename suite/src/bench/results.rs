@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
@@ -25,10 +24,50 @@ pub struct BenchReport {
     pub target: String,
     pub machine: Machine,
     pub settings: Settings,
+    /// `--shard I/N`: which share of the run this file holds (the settings are the whole run's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// `bench merge`: how many files were added up into this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<usize>,
     pub results: Results,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// One share of a run split across runners: `index` of `count`, from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// `I/N` with 1 ≤ I ≤ N; with `from_zero`, 0 ≤ I < N (a Kubernetes Indexed Job's
+    /// JOB_COMPLETION_INDEX).
+    pub fn parse(text: &str, from_zero: bool) -> Result<Shard, String> {
+        let parsed = text
+            .split_once('/')
+            .and_then(|(i, n)| Some((i.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+        let first = u32::from(!from_zero);
+        match parsed {
+            Some((index, count)) if index >= first && index < count + first => Ok(Shard {
+                index: index + 1 - first,
+                count,
+            }),
+            _ if from_zero => Err(format!(
+                "--shard `{text}` is not a shard like 1/4 (0 ≤ I < N with --shard-from-zero)"
+            )),
+            _ => Err(format!("--shard `{text}` is not a shard like 2/4 (1 ≤ I ≤ N)")),
+        }
+    }
+
+    /// This shard's part of `total` whole requests: the remainder goes to the first shards.
+    pub fn share(self, total: u64) -> u64 {
+        let (count, index) = (u64::from(self.count), u64::from(self.index));
+        total / count + u64::from(index <= total % count)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     /// `closed` or `open`.
     pub loop_kind: String,
@@ -46,6 +85,15 @@ pub struct Results {
     pub requests: u64,
     pub errors: u64,
     pub errors_by_kind: BTreeMap<String, u64>,
+    /// Of the errors, the platform's refusals for load over its quota (ThrottlingException, 429,
+    /// ServiceQuotaExceededException): their latency is the platform's, not the server's.
+    #[serde(default)]
+    pub throttled: u64,
+    /// When the load started and ended (Unix milliseconds): merged files span the union.
+    #[serde(default)]
+    pub started_at_ms: u64,
+    #[serde(default)]
+    pub ended_at_ms: u64,
     pub elapsed_s: f64,
     pub throughput_rps: f64,
     /// Latency in milliseconds.
@@ -55,6 +103,35 @@ pub struct Results {
     /// Container targets: create → first MCP answer of each start (`--cold-starts N` adds starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold_starts: Option<ColdStarts>,
+    /// The latency histogram itself (microseconds; HdrHistogram V2 + DEFLATE, base64), so that
+    /// files from several runners add up to exact percentiles (`bench merge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<String>,
+}
+
+/// Throttling refusals are named `throttled: …` among the errors.
+pub const THROTTLED: &str = "throttled";
+
+/// The histogram as base64 of its V2 + DEFLATE encoding.
+pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
+    use base64::Engine;
+    let mut bytes = Vec::new();
+    use hdrhistogram::serialization::Serializer;
+    hdrhistogram::serialization::V2DeflateSerializer::new()
+        .serialize(histogram, &mut bytes)
+        .expect("a histogram serializes into memory");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The histogram `encode_histogram` wrote.
+pub fn decode_histogram(text: &str) -> Result<Histogram<u64>, String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| format!("the histogram is not base64: {e}"))?;
+    hdrhistogram::serialization::Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("the histogram does not decode: {e:?}"))
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -71,6 +148,52 @@ fn ms(micros: u64) -> f64 {
     (micros as f64 / 10.0).round() / 100.0
 }
 
+/// When the load ran: Unix milliseconds at its start and end.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub started_at_ms: u64,
+    pub ended_at_ms: u64,
+}
+
+impl Results {
+    /// The numbers of `latency`, `errors_by_kind` and the time `window`; throughput over it.
+    fn of(latency: &Histogram<u64>, errors_by_kind: BTreeMap<String, u64>, window: Window) -> Results {
+        let at = |q: f64| ms(latency.value_at_quantile(q));
+        let curve = [0.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.99, 100.0]
+            .into_iter()
+            .map(|p| (p, at(p / 100.0)))
+            .collect();
+        let requests = latency.len();
+        let elapsed_s = window.ended_at_ms.saturating_sub(window.started_at_ms) as f64 / 1000.0;
+        let throttled = errors_by_kind
+            .iter()
+            .filter(|(kind, _)| kind.contains(THROTTLED))
+            .map(|(_, n)| n)
+            .sum();
+        Results {
+            requests,
+            errors: errors_by_kind.values().sum(),
+            throttled,
+            errors_by_kind,
+            started_at_ms: window.started_at_ms,
+            ended_at_ms: window.ended_at_ms,
+            elapsed_s,
+            throughput_rps: requests as f64 / elapsed_s.max(1e-9),
+            latency_ms: Percentiles {
+                p50: at(0.5),
+                p90: at(0.9),
+                p99: at(0.99),
+                p999: at(0.999),
+                max: ms(latency.max()),
+                mean: (latency.mean() / 10.0).round() / 100.0,
+            },
+            curve,
+            cold_starts: None,
+            histogram: Some(encode_histogram(latency)),
+        }
+    }
+}
+
 impl BenchReport {
     pub(super) fn new(
         plan: &BenchSpec,
@@ -78,24 +201,19 @@ impl BenchReport {
         mix: &[Template],
         latency: &Histogram<u64>,
         errors_by_kind: BTreeMap<String, u64>,
-        elapsed: Duration,
+        window: Window,
     ) -> BenchReport {
         let (loop_kind, concurrency, rate) = match plan.load {
             Load::Closed { concurrency } => ("closed", concurrency, None),
             Load::Open { rate, concurrency } => ("open", concurrency, Some(rate)),
         };
-        let at = |q: f64| ms(latency.value_at_quantile(q));
-        let curve = [0.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.99, 100.0]
-            .into_iter()
-            .map(|p| (p, at(p / 100.0)))
-            .collect();
-        let requests = latency.len();
         BenchReport {
             schema: SCHEMA.into(),
             schema_version: SCHEMA_VERSION,
             tool_version: env!("CARGO_PKG_VERSION").into(),
             target: target.into(),
             machine: Machine::this(),
+            // The whole run's settings, also in a shard's file: shards of one run compare equal.
             settings: Settings {
                 loop_kind: loop_kind.into(),
                 concurrency,
@@ -104,37 +222,85 @@ impl BenchReport {
                 requests: plan.requests,
                 mix: mix.iter().map(|t| t.name.clone()).collect(),
             },
-            results: Results {
-                requests,
-                errors: errors_by_kind.values().sum(),
-                errors_by_kind,
-                elapsed_s: elapsed.as_secs_f64(),
-                throughput_rps: requests as f64 / elapsed.as_secs_f64().max(1e-9),
-                latency_ms: Percentiles {
-                    p50: at(0.5),
-                    p90: at(0.9),
-                    p99: at(0.99),
-                    p999: at(0.999),
-                    max: ms(latency.max()),
-                    mean: (latency.mean() / 10.0).round() / 100.0,
-                },
-                curve,
-                cold_starts: None,
-            },
+            shard: plan.shard,
+            merged_from: None,
+            results: Results::of(latency, errors_by_kind, window),
         }
     }
 
-    /// Reads a saved report, refusing files that are not one or have another schema version.
-    pub fn load(path: &Path) -> Result<BenchReport, Error> {
-        let value = read_json(path)?;
+    /// Adds up shard files of one run: the histograms (exact percentiles), requests and errors;
+    /// throughput over the union of their time windows. Files of different targets, settings or
+    /// schema versions, a file twice, or a file without its histogram are refused.
+    pub fn merge(files: &[(String, BenchReport)]) -> Result<BenchReport, Error> {
+        let refuse = |why: String| Err(Error::Usage(format!("bench merge: {why}")));
+        let Some((first_name, first)) = files.first() else {
+            return refuse("no files".into());
+        };
+        let mut latency: Option<Histogram<u64>> = None;
+        let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+        let mut shards = std::collections::BTreeSet::new();
+        let (mut start, mut end) = (u64::MAX, 0);
+        for (name, file) in files {
+            if file.target != first.target {
+                return refuse(format!(
+                    "{name} is of {}, {first_name} of {}",
+                    file.target, first.target
+                ));
+            }
+            if file.settings != first.settings {
+                return refuse(format!(
+                    "{name} ran other settings than {first_name} ({:?} vs {:?})",
+                    file.settings, first.settings
+                ));
+            }
+            if let Some(shard) = file.shard
+                && !shards.insert((shard.index, shard.count))
+            {
+                return refuse(format!("{name} is shard {}/{} again", shard.index, shard.count));
+            }
+            let Some(encoded) = &file.results.histogram else {
+                return refuse(format!(
+                    "{name} has no histogram (saved by an older suite, or merged from one)"
+                ));
+            };
+            let histogram = decode_histogram(encoded).map_err(|e| Error::Usage(format!("bench merge: {name}: {e}")))?;
+            match &mut latency {
+                None => latency = Some(histogram),
+                Some(sum) => sum
+                    .add(&histogram)
+                    .map_err(|e| Error::Usage(format!("bench merge: {name}: cannot add its histogram: {e}")))?,
+            }
+            for (kind, count) in &file.results.errors_by_kind {
+                *errors.entry(kind.clone()).or_default() += count;
+            }
+            start = start.min(file.results.started_at_ms);
+            end = end.max(file.results.ended_at_ms);
+        }
+        let latency = latency.expect("at least one file");
+        let window = Window {
+            started_at_ms: start,
+            ended_at_ms: end,
+        };
+        Ok(BenchReport {
+            shard: None,
+            merged_from: Some(files.len()),
+            results: Results::of(&latency, errors, window),
+            ..first.clone()
+        })
+    }
+
+    /// Reads a saved report, refusing files that are not one or have another schema version;
+    /// errors name `flag`, the option that named the file.
+    pub fn load(path: &Path, flag: &str) -> Result<BenchReport, Error> {
+        let value = read_json(path, flag)?;
         if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
             return Err(Error::Usage(format!(
-                "--baseline {}: not a file `bench --save` wrote (no \"schema\": \"{SCHEMA}\")",
+                "{flag} {}: not a file `bench --save` wrote (no \"schema\": \"{SCHEMA}\")",
                 path.display()
             )));
         }
-        require_version(&value, SCHEMA_VERSION, path)?;
-        serde_json::from_value(value).map_err(|e| Error::Usage(format!("--baseline {}: {e}", path.display())))
+        require_version(&value, SCHEMA_VERSION, path, flag)?;
+        serde_json::from_value(value).map_err(|e| Error::Usage(format!("{flag} {}: {e}", path.display())))
     }
 }
 
@@ -160,4 +326,66 @@ pub fn compare(now: &BenchReport, baseline: &BenchReport, tolerance: f64) -> Vec
         .map(|(metric, baseline, now, lower_is_better)| Delta::new(metric, baseline, now, lower_is_better, tolerance))
         .chain(cold)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn histogram_of(samples: &[u64]) -> Histogram<u64> {
+        let mut h = Histogram::new_with_bounds(1, 600_000_000, 3).unwrap();
+        for s in samples {
+            h.record(*s).unwrap();
+        }
+        h
+    }
+
+    #[test]
+    fn shards_parse_and_share_the_requests() {
+        assert_eq!(Shard::parse("2/4", false), Ok(Shard { index: 2, count: 4 }));
+        assert_eq!(Shard::parse("0/4", true), Ok(Shard { index: 1, count: 4 }));
+        assert_eq!(Shard::parse("3/4", true), Ok(Shard { index: 4, count: 4 }));
+        for bad in ["0/4", "5/4", "1", "a/b", "1/0"] {
+            assert!(Shard::parse(bad, false).is_err(), "{bad}");
+        }
+        assert!(Shard::parse("4/4", true).is_err());
+        let shares: Vec<u64> = (1..=3).map(|index| Shard { index, count: 3 }.share(100)).collect();
+        assert_eq!(shares, [34, 33, 33]);
+        assert_eq!(shares.iter().sum::<u64>(), 100);
+    }
+
+    #[test]
+    fn a_histogram_survives_its_encoding() {
+        let h = histogram_of(&[5, 50, 500, 5_000, 500_000]);
+        let text = encode_histogram(&h);
+        assert!(text.len() < 200, "{text}");
+        assert_eq!(decode_histogram(&text).unwrap(), h);
+        assert!(decode_histogram("not base64!").is_err());
+        assert!(decode_histogram("aGVsbG8=").is_err());
+    }
+
+    proptest! {
+        /// Adding the shards' histograms, through their saved encoding, gives the histogram of
+        /// all their samples: every percentile exact.
+        #[test]
+        fn merged_histograms_equal_the_histogram_of_the_union(
+            shards in proptest::collection::vec(proptest::collection::vec(1u64..10_000_000, 0..200), 1..6)
+        ) {
+            let all: Vec<u64> = shards.iter().flatten().copied().collect();
+            let mut merged: Option<Histogram<u64>> = None;
+            for shard in &shards {
+                let decoded = decode_histogram(&encode_histogram(&histogram_of(shard))).unwrap();
+                match &mut merged {
+                    None => merged = Some(decoded),
+                    Some(sum) => sum.add(&decoded).unwrap(),
+                }
+            }
+            let (merged, union) = (merged.unwrap(), histogram_of(&all));
+            prop_assert_eq!(merged.len(), all.len() as u64);
+            for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
+                prop_assert_eq!(merged.value_at_quantile(q), union.value_at_quantile(q));
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ use clap::Args;
 use super::target_args::{TargetArgs, parse_duration};
 use super::{print, until_interrupted};
 use crate::baseline::parse_tolerance;
-use crate::bench::results::{BenchReport, compare};
+use crate::bench::results::{BenchReport, Shard, compare};
 use crate::bench::{self, BenchSpec, Load, Mix, render};
 use crate::error::Error;
 
@@ -18,10 +18,19 @@ pub enum BenchFormat {
     Human,
     Json,
     Markdown,
+    /// Bencher Metric Format (latency in ns with p50/p99 bounds, throughput, cold starts).
+    Bmf,
+    /// github-action-benchmark `customSmallerIsBetter`: latency percentiles and cold starts (ms).
+    BenchmarkActionSmaller,
+    /// github-action-benchmark `customBiggerIsBetter`: throughput (req/s).
+    BenchmarkActionBigger,
 }
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    pub merge: Option<BenchCommand>,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Closed loop: this many requests in flight, each sent when the last is answered (default
@@ -53,10 +62,57 @@ pub struct BenchArgs {
     /// Format printed on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: BenchFormat,
+    /// Also write FILE in FORMAT (`bmf=bench.json`, `benchmark-action-smaller=latency.json`;
+    /// repeatable).
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub output: Vec<String>,
+    /// This runner's share of a run split across N runners (`2/4`): the rate and the request
+    /// count are divided, the rest is the same; `bench merge` adds the saved files up exactly.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// --shard counts from 0 (`0/4` … `3/4`), as a Kubernetes Indexed Job's JOB_COMPLETION_INDEX does.
+    #[arg(long, requires = "shard")]
+    pub shard_from_zero: bool,
+    /// --arn: the runtime endpoint's InvokeAgentRuntime quota in your account, when raised above
+    /// AgentCore's default of 25 a second (a --rate above it is refused otherwise).
+    #[arg(long, value_name = "R/s", value_parser = parse_rate, requires = "arn")]
+    pub quota: Option<f64>,
     /// No progress line.
     #[arg(long)]
     pub quiet: bool,
 }
+
+#[derive(clap::Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Add up the files `bench --save` wrote on several runners (shards of one run): exact
+    /// percentiles from their histograms, summed requests and errors, throughput over the union
+    /// of their time windows.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The saved shard files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Write the merged results (a file `--baseline` takes like any other).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Compare the merged results with a saved run; a metric worse by more than --tolerance exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    #[arg(long, default_value = "10%", requires = "baseline")]
+    pub tolerance: String,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: BenchFormat,
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub output: Vec<String>,
+}
+
+/// AgentCore's default InvokeAgentRuntime quota per endpoint, and the rate `bench --arn` offers
+/// when told none: under the quota, so the run measures the server and not the throttle.
+const DEFAULT_QUOTA: f64 = 25.0;
+const ARN_DEFAULT_RATE: f64 = 20.0;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum MixPart {
@@ -67,7 +123,7 @@ pub enum MixPart {
 }
 
 /// `500`, `500/s`: a positive number of requests a second.
-fn parse_rate(text: &str) -> Result<f64, String> {
+pub(super) fn parse_rate(text: &str) -> Result<f64, String> {
     let number = text.trim().trim_end_matches("/s");
     match number.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
@@ -81,7 +137,26 @@ pub struct BenchRun {
     pub save: Option<PathBuf>,
     pub baseline: Option<(BenchReport, f64)>,
     pub format: BenchFormat,
+    pub outputs: Vec<(BenchFormat, PathBuf)>,
     pub progress: bool,
+}
+
+/// `FORMAT=FILE` pairs of `--output`.
+fn parse_outputs(specs: &[String]) -> Result<Vec<(BenchFormat, PathBuf)>, Error> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (format, path) = spec
+                .split_once('=')
+                .ok_or_else(|| Error::Usage(format!("--output {spec}: expected FORMAT=FILE")))?;
+            let format = <BenchFormat as clap::ValueEnum>::from_str(format, true).map_err(|_| {
+                Error::Usage(format!(
+                    "--output {spec}: FORMAT is human, json, markdown, bmf, benchmark-action-smaller or benchmark-action-bigger"
+                ))
+            })?;
+            Ok((format, PathBuf::from(path)))
+        })
+        .collect()
 }
 
 impl BenchRun {
@@ -94,7 +169,20 @@ impl BenchRun {
         if args.requests == Some(0) || args.concurrency == Some(0) {
             return Err(Error::Usage("--requests and --concurrency must be above zero".into()));
         }
-        let load = match args.rate {
+        let through_platform = args.target.arn.is_some();
+        // Through AgentCore: an open loop under the endpoint's quota unless told otherwise.
+        let rate = match (args.rate, args.concurrency) {
+            (None, None) if through_platform => Some(ARN_DEFAULT_RATE),
+            (rate, _) => rate,
+        };
+        let quota = args.quota.unwrap_or(DEFAULT_QUOTA);
+        if through_platform && let Some(rate) = rate.filter(|r| *r > quota) {
+            return Err(Error::Usage(format!(
+                "--rate {rate}/s is above the runtime endpoint's quota of {quota} InvokeAgentRuntime calls a second \
+                 (AgentCore's default is 25): the run would measure the throttle; pass --quota R if your account's quota is higher"
+            )));
+        }
+        let load = match rate {
             Some(rate) => Load::Open {
                 rate,
                 concurrency: args.concurrency.unwrap_or(64),
@@ -102,6 +190,11 @@ impl BenchRun {
             None => Load::Closed {
                 concurrency: args.concurrency.unwrap_or(8),
             },
+        };
+        let outputs = parse_outputs(&args.output)?;
+        let shard = match &args.shard {
+            Some(text) => Some(Shard::parse(text, args.shard_from_zero).map_err(Error::Usage)?),
+            None => None,
         };
         let mix = if args.mix.is_empty() {
             Mix::default()
@@ -116,12 +209,12 @@ impl BenchRun {
         }
         let tolerance = parse_tolerance(&args.tolerance)?;
         let baseline = match &args.baseline {
-            Some(path) => Some((BenchReport::load(path)?, tolerance)),
+            Some(path) => Some((BenchReport::load(path, "--baseline")?, tolerance)),
             None => None,
         };
         Ok(BenchRun {
             spec: BenchSpec {
-                target: args.target.target()?,
+                target: args.target.target()?.for_load(quota),
                 tls: args.target.tls()?,
                 load,
                 duration: args.duration,
@@ -132,10 +225,12 @@ impl BenchRun {
                 calls: args.target.calls()?,
                 mix,
                 wait: args.target.wait,
+                shard,
             },
             save: args.save,
             baseline,
             format: args.format,
+            outputs,
             progress: !args.quiet,
         })
     }
@@ -167,18 +262,33 @@ pub async fn run(run: BenchRun) -> Result<(), Error> {
     if let Some(path) = &run.save {
         bench::save(&result, path)?;
     }
-    let deltas = run
-        .baseline
-        .as_ref()
-        .map(|(baseline, tolerance)| compare(&result, baseline, *tolerance));
-    print(&match run.format {
-        BenchFormat::Human => render::render_human(&result, deltas.as_deref()),
-        BenchFormat::Markdown => render::render_markdown(&result, deltas.as_deref()),
+    show(&result, run.baseline.as_ref(), run.format, &run.outputs)
+}
+
+/// Prints `result` in `format`, writes the `--output` files, and gates on the baseline: exit 1
+/// (`Error::Failed`) naming each metric that regressed.
+fn show(
+    result: &BenchReport,
+    baseline: Option<&(BenchReport, f64)>,
+    format: BenchFormat,
+    outputs: &[(BenchFormat, PathBuf)],
+) -> Result<(), Error> {
+    let deltas = baseline.map(|(baseline, tolerance)| compare(result, baseline, *tolerance));
+    let rendered = |format| match format {
+        BenchFormat::Human => render::render_human(result, deltas.as_deref()),
+        BenchFormat::Markdown => render::render_markdown(result, deltas.as_deref()),
         BenchFormat::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&result).expect("a bench report serializes")
+            serde_json::to_string_pretty(result).expect("a bench report serializes")
         ),
-    });
+        BenchFormat::Bmf => render::bmf(result),
+        BenchFormat::BenchmarkActionSmaller => render::benchmark_action(result, true),
+        BenchFormat::BenchmarkActionBigger => render::benchmark_action(result, false),
+    };
+    for (format, path) in outputs {
+        crate::baseline::write(path, &rendered(*format))?;
+    }
+    print(&rendered(format));
     let regressed: Vec<&str> = deltas
         .iter()
         .flatten()
@@ -193,6 +303,27 @@ pub async fn run(run: BenchRun) -> Result<(), Error> {
             regressed.join(", ")
         )))
     }
+}
+
+/// `bench merge`: loads every file (refusing bad ones with one line, exit 2), adds them up,
+/// saves and shows the merged results like a run's.
+pub fn merge(args: MergeArgs) -> Result<(), Error> {
+    let files = args
+        .files
+        .iter()
+        .map(|path| Ok((path.display().to_string(), BenchReport::load(path, "bench merge:")?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let tolerance = parse_tolerance(&args.tolerance)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some((BenchReport::load(path, "--baseline")?, tolerance)),
+        None => None,
+    };
+    let outputs = parse_outputs(&args.output)?;
+    let merged = BenchReport::merge(&files)?;
+    if let Some(path) = &args.save {
+        bench::save(&merged, path)?;
+    }
+    show(&merged, baseline.as_ref(), args.format, &outputs)
 }
 
 #[cfg(test)]

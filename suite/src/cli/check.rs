@@ -205,7 +205,7 @@ impl CheckRun {
                 wait: args.target.wait,
                 surface_gate: match &args.surface_baseline {
                     Some(path) => Some(crate::surface::SurfaceGate {
-                        baseline: crate::surface::Surface::load(path)?,
+                        baseline: crate::surface::Surface::load(path, "--surface-baseline")?,
                         path: path.display().to_string(),
                         fail_on: args.surface_fail_on,
                     }),

@@ -53,6 +53,10 @@ pub struct EmulateArgs {
     /// 60 s to 8 h, default 8 h).
     #[arg(long, default_value = "8h", value_parser = parse_session_limit)]
     pub max_lifetime: Duration,
+    /// InvokeAgentRuntime calls a second each runtime endpoint takes before 429
+    /// ThrottlingException (AgentCore's default quota: 25).
+    #[arg(long, default_value = "25", value_name = "R/s", value_parser = super::bench::parse_rate)]
+    pub invocations_per_second: f64,
 }
 
 impl EmulateArgs {
@@ -94,6 +98,7 @@ impl EmulateArgs {
             auth,
             idle_timeout: self.idle_timeout,
             max_lifetime: self.max_lifetime,
+            invocations_per_second: self.invocations_per_second,
         })
     }
 }

@@ -75,10 +75,13 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             let run = surface::SurfaceRun::from_args(*args)?;
             runtime.block_on(surface::run(run))
         }
-        Command::Bench(args) => {
-            let run = bench::BenchRun::from_args(*args)?;
-            runtime.block_on(bench::run(run))
-        }
+        Command::Bench(mut args) => match args.merge.take() {
+            Some(bench::BenchCommand::Merge(merge)) => bench::merge(merge),
+            None => {
+                let run = bench::BenchRun::from_args(*args)?;
+                runtime.block_on(bench::run(run))
+            }
+        },
         Command::Emulate(args) => {
             let config = args.config()?;
             runtime.block_on(emulate::run(config))

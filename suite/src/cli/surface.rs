@@ -66,7 +66,7 @@ impl SurfaceRun {
     pub fn from_args(args: SurfaceArgs) -> Result<SurfaceRun, Error> {
         // A bad baseline is refused before anything starts.
         let baseline = match &args.baseline {
-            Some(path) => Some((path.clone(), Surface::load(path)?)),
+            Some(path) => Some((path.clone(), Surface::load(path, "--baseline")?)),
             None => None,
         };
         let mut outputs = Vec::new();

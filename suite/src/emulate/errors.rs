@@ -43,3 +43,13 @@ pub(super) fn unknown_operation() -> Response {
 pub(super) fn runtime_client_error(message: &str) -> Response {
     aws_error(StatusCode::FAILED_DEPENDENCY, "RuntimeClientError", message, json!({}))
 }
+
+/// Over the endpoint's InvokeAgentRuntime quota: 429 ThrottlingException.
+pub(super) fn throttled() -> Response {
+    aws_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "ThrottlingException",
+        "Rate exceeded",
+        json!({}),
+    )
+}

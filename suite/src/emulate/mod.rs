@@ -70,6 +70,38 @@ pub struct EmulatorConfig {
     pub idle_timeout: Duration,
     /// AgentCore's `maxLifetime`: a session this old ends, however busy.
     pub max_lifetime: Duration,
+    /// InvokeAgentRuntime calls a second each runtime endpoint takes (AgentCore's default quota:
+    /// 25); more get 429 ThrottlingException.
+    pub invocations_per_second: f64,
+}
+
+/// AgentCore's default InvokeAgentRuntime quota per endpoint, calls a second.
+pub const DEFAULT_INVOCATIONS_PER_SECOND: f64 = 25.0;
+
+/// A token bucket per runtime endpoint: `rate` tokens a second, up to one second's worth.
+struct Bucket {
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Gate {
+    /// Takes a token for `endpoint`; false when its quota is used up.
+    fn admit(&self, endpoint: &str) -> bool {
+        let rate = self.config.invocations_per_second;
+        let mut buckets = self.quota.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        let bucket = buckets
+            .entry(endpoint.to_string())
+            .or_insert(Bucket { tokens: rate, at: now });
+        bucket.tokens = (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate).min(rate);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// Pooled keep-alive connections to the upstreams, as the platform keeps them to its microVMs.
@@ -84,6 +116,8 @@ struct Gate {
     config: EmulatorConfig,
     http: Upstreams,
     sessions: Mutex<HashMap<String, Arc<Session>>>,
+    /// Each runtime endpoint's quota bucket (ARN and qualifier).
+    quota: Mutex<HashMap<String, Bucket>>,
     stopping: tokio::sync::Notify,
 }
 
@@ -114,6 +148,7 @@ impl Emulator {
             config,
             http,
             sessions: Mutex::new(HashMap::new()),
+            quota: Mutex::new(HashMap::new()),
             stopping: tokio::sync::Notify::new(),
         });
         let app = axum::Router::new().fallback(handle).with_state(gate.clone());
@@ -252,6 +287,9 @@ async fn handle(State(gate): State<Arc<Gate>>, request: Request<Body>) -> Respon
     };
     if operation == "stopruntimesession" {
         return runtime_sessions::stop_session(&gate, &session_id).await;
+    }
+    if !gate.admit(&format!("{arn}:{qualifier}")) {
+        return errors::throttled();
     }
     forward::invoke(&gate, &parts.headers, body, session_id).await
 }

@@ -167,12 +167,13 @@ impl Surface {
         crate::baseline::write(path, &self.to_json())
     }
 
-    /// A saved surface; unreadable, not a surface, or another schema version is a usage error.
-    pub fn load(path: &Path) -> Result<Surface, Error> {
-        let value = crate::baseline::read_json(path)?;
-        crate::baseline::require_version(&value, SCHEMA_VERSION, path)?;
+    /// A saved surface; unreadable, not a surface, or another schema version is a usage error
+    /// naming `flag`, the option that named the file.
+    pub fn load(path: &Path, flag: &str) -> Result<Surface, Error> {
+        let value = crate::baseline::read_json(path, flag)?;
+        crate::baseline::require_version(&value, SCHEMA_VERSION, path, flag)?;
         serde_json::from_value(value)
-            .map_err(|e| Error::Usage(format!("--baseline {}: not a saved surface ({e})", path.display())))
+            .map_err(|e| Error::Usage(format!("{flag} {}: not a saved surface ({e})", path.display())))
     }
 }
 

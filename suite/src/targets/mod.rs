@@ -151,6 +151,22 @@ impl Running {
 pub type WaitProgress<'a> = dyn Fn(Duration, &str) + Send + Sync + 'a;
 
 impl Target {
+    /// `bench --arn`: calls paced at `calls_per_second` (the endpoint's quota, not the slower
+    /// pace of a check run). Other targets are unchanged.
+    pub fn for_load(self, calls_per_second: f64) -> Target {
+        match self {
+            #[cfg(feature = "remote")]
+            Target::Remote(mut remote) => {
+                remote.spec.calls_per_second = calls_per_second;
+                Target::Remote(remote)
+            }
+            other => {
+                let _ = calls_per_second; // only a runtime is paced
+                other
+            }
+        }
+    }
+
     /// `start`, then waits up to `wait` for the server to come up (a target that starts in the
     /// background): GET /ping 200, or any JSON-RPC answer to a POST ping (a stateful server's 400
     /// refusal counts: the server is up); through `--arn`, the proof request. Tries again with a

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::wire::agentcore::contract::{
     RUNTIME_SESSION_ID, RuntimeArn, check_runtime_session_id, new_runtime_session_id,
 };
-use crate::wire::agentcore::{AgentCoreTransport, Auth, RuntimeSpec};
+use crate::wire::agentcore::{AgentCoreTransport, Auth, CHECK_CALLS_PER_SECOND, RuntimeSpec};
 use crate::wire::platform::{Answer, Credential};
 use crate::wire::reqwest_transport::TlsTrust;
 use crate::wire::transport::{Heard, HttpRequest, Limits};
@@ -81,6 +81,7 @@ impl RemoteTarget {
                 runtime_session_id,
                 mcp_session_id: flags.mcp_session_id.clone(),
                 auth: Auth::SigV4(None),
+                calls_per_second: CHECK_CALLS_PER_SECOND,
             },
             bearer_token_env: flags.bearer_token_env.clone(),
         })

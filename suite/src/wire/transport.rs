@@ -157,6 +157,21 @@ pub struct Head {
     pub first_byte: Duration,
 }
 
+/// At most this many chunk records per response: a server sending a million tiny chunks must not
+/// grow the suite's memory with them.
+const MAX_CHUNK_RECORDS: usize = 100_000;
+
+/// Records a body chunk's arrival; chunks within a millisecond of the last record, or past
+/// `MAX_CHUNK_RECORDS`, are added to it. Silences between chunks (what the records are for) keep
+/// their length to the millisecond.
+fn record_chunk(chunks: &mut Vec<(std::time::Duration, usize)>, at: std::time::Duration, len: usize) {
+    let full = chunks.len() >= MAX_CHUNK_RECORDS;
+    match chunks.last_mut() {
+        Some(last) if full || at.saturating_sub(last.0) < std::time::Duration::from_millis(1) => last.1 += len,
+        _ => chunks.push((at, len)),
+    }
+}
+
 /// Reads the body after `head` under `limits` into the response: every chunk timed from `sent`,
 /// the size cap, the deadline, and the close grace once `enough` is satisfied.
 pub async fn read_response<B>(
@@ -199,7 +214,7 @@ where
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        chunks.push((sent.elapsed(), data.len()));
+        record_chunk(&mut chunks, sent.elapsed(), data.len());
         // Keep at most the cap: a body that would pass it stops here (and never doubles a buffer
         // past the cap).
         let room = limits.max_body_bytes - bytes.len();
@@ -296,5 +311,29 @@ mod tests {
             Some(Capability::AnyHeader)
         );
         assert_eq!(Observes::DIRECT.lacks_for(&request("GET", "/x", &[]), "/mcp"), None);
+    }
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn chunk_records_keep_silences_and_stay_bounded() {
+        let mut chunks = Vec::new();
+        let ms = Duration::from_millis;
+        // A burst within a millisecond is one record; a silence starts a new one.
+        for at in [ms(10), ms(10), ms(10) + Duration::from_micros(500), ms(500), ms(501)] {
+            record_chunk(&mut chunks, at, 2);
+        }
+        assert_eq!(chunks, [(ms(10), 6), (ms(500), 2), (ms(501), 2)]);
+        // A million tiny chunks, each a millisecond apart: no more than the cap.
+        let mut flood = Vec::new();
+        for i in 0..1_000_000u64 {
+            record_chunk(&mut flood, ms(i), 1);
+        }
+        assert_eq!(flood.len(), MAX_CHUNK_RECORDS);
+        assert_eq!(flood.iter().map(|c| c.1).sum::<usize>(), 1_000_000);
     }
 }

@@ -172,3 +172,196 @@ fn the_mix_can_be_one_method() {
     assert!(mix[0].starts_with("tools/call "), "{mix:?}");
     assert_eq!(report["results"]["errors"], 0);
 }
+
+fn json_of(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Three shard processes at once against one server, merged, against one process sending the
+/// same total: the same request count; the merged percentiles are those of all the shards'
+/// samples (exactness is the property test in bench/results.rs), so the merged max is the largest
+/// shard max and the merged median lies between the shards' medians.
+#[tokio::test(flavor = "multi_thread")]
+async fn shards_merge_exactly_into_one_run() {
+    let (url, _server) = super::remote::reference_server(agentcore_mcp_reference::Config::default()).await;
+    let files: Vec<PathBuf> = (1..=3).map(|i| scratch(&format!("shard{i}.json"))).collect();
+    let bin = env!("CARGO_BIN_EXE_agentcore-mcp-suite");
+    let common = [
+        "bench",
+        "--url",
+        &url,
+        "--requests",
+        "300",
+        "--concurrency",
+        "2",
+        "--quiet",
+    ];
+    let children: Vec<std::process::Child> = files
+        .iter()
+        .enumerate()
+        .map(|(i, file)| {
+            let shard = format!("{}/3", i + 1);
+            std::process::Command::new(bin)
+                .args(common)
+                .args(["--shard", &shard, "--save", file.to_str().unwrap()])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+            .await
+            .unwrap();
+        assert!(status.success());
+    }
+    let shards: Vec<Value> = files.iter().map(|f| json_of(f)).collect();
+    for (i, shard) in shards.iter().enumerate() {
+        assert_eq!(shard["shard"], serde_json::json!({"index": i + 1, "count": 3}));
+        assert_eq!(shard["settings"]["requests"], 300, "the whole run's settings");
+        assert_eq!(shard["results"]["requests"], 100, "its share");
+        assert!(shard["results"]["histogram"].is_string());
+    }
+    let merged_file = scratch("merged.json");
+    let paths: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
+    let merge = suite(
+        &[
+            &["merge"],
+            &paths[..],
+            &["--save", merged_file.to_str().unwrap(), "--format", "json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(merge.status.code(), Some(0), "{}", text(&merge.stderr));
+    let merged = json_of(&merged_file);
+    let results = &merged["results"];
+    assert_eq!(results["requests"], 300);
+    assert_eq!(results["errors"], 0);
+    assert_eq!(merged["merged_from"], 3);
+    assert!(merged.get("shard").is_none());
+    let field = |v: &Value, name: &str| v["results"]["latency_ms"][name].as_f64().unwrap();
+    let shard_max = shards.iter().map(|s| field(s, "max")).fold(0.0, f64::max);
+    assert_eq!(field(&merged, "max"), shard_max);
+    let medians: Vec<f64> = shards.iter().map(|s| field(s, "p50")).collect();
+    let (low, high) = medians
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(l, h), m| (l.min(*m), h.max(*m)));
+    assert!(
+        (low..=high).contains(&field(&merged, "p50")),
+        "{medians:?} vs {}",
+        field(&merged, "p50")
+    );
+    let start = shards
+        .iter()
+        .map(|s| s["results"]["started_at_ms"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    let end = shards
+        .iter()
+        .map(|s| s["results"]["ended_at_ms"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    assert_eq!(
+        (results["started_at_ms"].as_u64(), results["ended_at_ms"].as_u64()),
+        (Some(start), Some(end))
+    );
+    let rps = 300.0 / ((end - start) as f64 / 1000.0);
+    assert!(
+        (results["throughput_rps"].as_f64().unwrap() - rps).abs() < 0.01 * rps,
+        "over the union of the windows"
+    );
+
+    // One process, the same total, the same settings: the merged file gates against it.
+    let single_file = scratch("single.json");
+    let single = suite(&[&common[1..], &["--save", single_file.to_str().unwrap()]].concat());
+    assert_eq!(single.status.code(), Some(0), "{}", text(&single.stderr));
+    assert_eq!(json_of(&single_file)["results"]["requests"], 300);
+    let gate = [
+        "merge",
+        paths[0],
+        paths[1],
+        paths[2],
+        "--baseline",
+        single_file.to_str().unwrap(),
+        "--tolerance",
+        "1000%",
+    ];
+    let gated = suite(&gate);
+    assert_eq!(
+        gated.status.code(),
+        Some(0),
+        "{}{}",
+        text(&gated.stdout),
+        text(&gated.stderr)
+    );
+    assert!(
+        text(&gated.stdout).contains("merged from 3 files"),
+        "{}",
+        text(&gated.stdout)
+    );
+
+    // Refused, one line, exit 2: a shard twice, other settings, no histogram.
+    let stripped = scratch("stripped.json");
+    let mut old = shards[1].clone();
+    old["results"].as_object_mut().unwrap().remove("histogram");
+    std::fs::write(&stripped, old.to_string()).unwrap();
+    let other = scratch("other.json");
+    let mut changed = shards[1].clone();
+    changed["settings"]["requests"] = 200.into();
+    changed["shard"]["index"] = 3.into();
+    std::fs::write(&other, changed.to_string()).unwrap();
+    for (files, says) in [
+        ([paths[0], paths[0]], "is shard 1/3 again"),
+        ([paths[0], other.to_str().unwrap()], "ran other settings"),
+        ([paths[0], stripped.to_str().unwrap()], "has no histogram"),
+    ] {
+        let out = suite(&[&["merge"], &files[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{says}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(says) && stderr.trim().lines().count() == 1, "{stderr}");
+    }
+    for file in files.iter().chain([&merged_file, &single_file, &stripped, &other]) {
+        let _ = std::fs::remove_file(file);
+        let _ = std::fs::remove_file(file.with_extension("svg"));
+    }
+}
+
+#[test]
+fn history_formats_for_bencher_and_github_action_benchmark() {
+    let smaller = scratch("smaller.json");
+    let bigger = scratch("bigger.json");
+    let out = suite(&[
+        "--requests",
+        "60",
+        "--quiet",
+        "--format",
+        "bmf",
+        "--output",
+        &format!("benchmark-action-smaller={}", smaller.display()),
+        "--output",
+        &format!("benchmark-action-bigger={}", bigger.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let bmf: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (name, measures) = bmf.as_object().unwrap().iter().next().unwrap();
+    assert!(
+        name.contains("embedded reference server") && !name.contains("127.0.0.1:"),
+        "{name}"
+    );
+    let latency = &measures["latency"];
+    assert!(latency["value"].as_f64().unwrap() > 0.0 && latency["upper_value"].as_f64() >= latency["value"].as_f64());
+    assert!(measures["throughput"]["value"].as_f64().unwrap() > 0.0);
+    let smaller: Value = json_of(&smaller);
+    let units: Vec<&str> = smaller
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["unit"].as_str().unwrap())
+        .collect();
+    assert_eq!(units, ["ms", "ms", "ms"]);
+    assert!(smaller[0]["name"].as_str().unwrap().ends_with(" p50"));
+    let bigger: Value = json_of(&bigger);
+    assert_eq!(bigger[0]["unit"], "req/s");
+    let _ = std::fs::remove_file(scratch("smaller.json"));
+    let _ = std::fs::remove_file(scratch("bigger.json"));
+}

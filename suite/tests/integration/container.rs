@@ -467,6 +467,7 @@ async fn the_emulator_gives_each_runtime_session_its_own_container() {
         auth: super::remote::sigv4(),
         idle_timeout: Duration::from_secs(10),
         max_lifetime: Duration::from_secs(28_800),
+        invocations_per_second: agentcore_mcp_suite::emulate::DEFAULT_INVOCATIONS_PER_SECOND,
     })
     .await
     .unwrap();
@@ -581,6 +582,7 @@ async fn an_expired_runtime_session_gets_a_fresh_container_that_forgets_the_mcp_
         auth: EmulatorAuth::Open,
         idle_timeout: Duration::from_secs(900),
         max_lifetime: Duration::from_secs(4),
+        invocations_per_second: agentcore_mcp_suite::emulate::DEFAULT_INVOCATIONS_PER_SECOND,
     })
     .await
     .unwrap();

@@ -18,7 +18,7 @@ use aws_sdk_bedrockagentcore::config::{
 };
 use aws_sdk_bedrockagentcore::primitives::{Blob, SdkBody};
 
-use super::common::{check, non_passes, quick_options, verdicts};
+use super::common::{check, non_passes, quick_options, text, verdicts};
 
 pub const ARN: &str = "arn:aws:bedrock-agentcore:us-west-2:123456789012:runtime/reference-AbCdEf1234";
 pub const ACCESS_KEY: &str = "AKIDEMULATORTEST0001";
@@ -51,14 +51,23 @@ pub async fn reference_server(config: Config) -> (String, tokio::task::JoinHandl
 
 pub async fn emulator(upstream: &str, auth: EmulatorAuth) -> Emulator {
     Emulator::start(EmulatorConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        upstream: Upstream::Url(upstream.parse().unwrap()),
         auth,
-        idle_timeout: Duration::from_secs(900),
-        max_lifetime: Duration::from_secs(28_800),
+        ..emulator_config(upstream)
     })
     .await
     .expect("the emulator starts")
+}
+
+/// An emulator in front of `upstream`, SigV4 with the test keys, AgentCore's defaults otherwise.
+fn emulator_config(upstream: &str) -> EmulatorConfig {
+    EmulatorConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        upstream: Upstream::Url(upstream.parse().unwrap()),
+        auth: sigv4(),
+        idle_timeout: Duration::from_secs(900),
+        max_lifetime: Duration::from_secs(28_800),
+        invocations_per_second: agentcore_mcp_suite::emulate::DEFAULT_INVOCATIONS_PER_SECOND,
+    }
 }
 
 pub fn sigv4() -> EmulatorAuth {
@@ -813,4 +822,75 @@ async fn the_aws_guides_boto3_client_gets_its_tools() {
     }
     let json_only = outcome("json only");
     assert_eq!(json_only["status"], 406, "{json_only}");
+}
+
+/// `bench --arn`: an open loop under the endpoint's quota by default, a rate above it refused
+/// unless `--quota` says the account's is higher, and the platform's throttling counted apart
+/// from the server's errors (the emulator enforces a quota as AgentCore does: 429
+/// ThrottlingException).
+#[tokio::test(flavor = "multi_thread")]
+async fn bench_through_the_platform_respects_and_reports_its_quota() {
+    let (upstream, _server) = reference_server(reference(&[])).await;
+    let emulator = Emulator::start(EmulatorConfig {
+        invocations_per_second: 5.0,
+        ..emulator_config(&upstream)
+    })
+    .await
+    .unwrap();
+    let env = || {
+        vec![
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET.to_string()),
+        ]
+    };
+    let endpoint = emulator.endpoint_url();
+    let bench = |extra: &[&str]| {
+        let mut args: Vec<String> = [
+            "bench",
+            "--arn",
+            ARN,
+            "--endpoint-url",
+            &endpoint,
+            "--quiet",
+            "--mix",
+            "tools/list",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    };
+    let over = run_cli(bench(&["--rate", "30", "--requests", "10"]), env()).await;
+    assert_eq!(over.status.code(), Some(2));
+    assert!(
+        text(&over.stderr).contains("above the runtime endpoint's quota of 25"),
+        "{}",
+        text(&over.stderr)
+    );
+    // The emulator takes 5 a second; 20 a second (allowed by --quota 20) is throttled.
+    let out = run_cli(
+        bench(&["--rate", "20", "--quota", "20", "--requests", "40", "--format", "json"]),
+        env(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = &report["results"];
+    let throttled = results["throttled"].as_u64().unwrap();
+    assert!(throttled >= 10, "{results}");
+    assert_eq!(
+        results["errors"].as_u64(),
+        Some(throttled),
+        "only throttling, no server error: {results}"
+    );
+    let human = run_cli(bench(&["--requests", "10"]), env()).await;
+    let said = text(&human.stdout);
+    assert!(
+        said.contains("20 req/s offered"),
+        "an open loop at 20/s by default: {:?} {said}{}",
+        human.status,
+        text(&human.stderr)
+    );
+    emulator.shutdown().await;
 }

@@ -49,7 +49,7 @@ fn the_drift_gate_classifies_each_fault_and_exits_by_fail_on() {
     );
     // Canonical: sorted keys, stable when written again.
     let file = std::fs::read_to_string(&baseline).unwrap();
-    let loaded = Surface::load(&baseline).unwrap();
+    let loaded = Surface::load(&baseline, "--baseline").unwrap();
     assert_eq!(loaded.to_json(), file);
     assert!(file.find("\"eras\"").unwrap() < file.find("\"recorded_at\"").unwrap());
     assert_eq!(loaded.eras.len(), 2, "both eras");

@@ -18,10 +18,12 @@ pub mod contract;
 mod sdk;
 
 #[cfg(feature = "remote")]
-pub use transport::{AgentCoreTransport, Auth, RuntimeSpec};
+pub use transport::{AgentCoreTransport, Auth, CHECK_CALLS_PER_SECOND, RuntimeSpec};
 
 #[cfg(feature = "remote")]
 mod transport {
+    use std::time::Duration;
+
     use aws_sdk_bedrockagentcore::config::Credentials;
 
     use super::contract::{MEMBER_HEADERS, RUNTIME_SESSION_ID, RuntimeArn};
@@ -72,6 +74,37 @@ mod transport {
         /// `--mcp-session-id`: sent on requests that carry none (else the platform adds its own).
         pub mcp_session_id: Option<String>,
         pub auth: Auth,
+        /// At most this many calls a second: a run stays under the endpoint's InvokeAgentRuntime
+        /// quota (25 by default) instead of measuring its throttle.
+        pub calls_per_second: f64,
+    }
+
+    /// What `check --arn` paces itself at: under AgentCore's default quota of 25 a second.
+    pub const CHECK_CALLS_PER_SECOND: f64 = 20.0;
+
+    /// Spaces calls at least `interval` apart.
+    struct Pacer {
+        interval: Duration,
+        next: std::sync::Mutex<tokio::time::Instant>,
+    }
+
+    impl Pacer {
+        fn new(per_second: f64) -> Pacer {
+            Pacer {
+                interval: Duration::from_secs_f64(1.0 / per_second.max(0.001)),
+                next: std::sync::Mutex::new(tokio::time::Instant::now()),
+            }
+        }
+
+        async fn wait(&self) {
+            let slot = {
+                let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+                let slot = (*next).max(tokio::time::Instant::now());
+                *next = slot + self.interval;
+                slot
+            };
+            tokio::time::sleep_until(slot).await;
+        }
     }
 
     impl RuntimeSpec {
@@ -95,6 +128,7 @@ mod transport {
         /// For bearer calls and for unauthenticated requests.
         http: reqwest::Client,
         name: &'static str,
+        pacer: Pacer,
     }
 
     impl std::fmt::Debug for AgentCoreTransport {
@@ -117,16 +151,59 @@ mod transport {
                 ),
                 Auth::Bearer(_) => (None, "InvokeAgentRuntime (HTTPS, OAuth bearer token)"),
             };
-            Ok(AgentCoreTransport { spec, sdk, http, name })
+            let pacer = Pacer::new(spec.calls_per_second);
+            Ok(AgentCoreTransport {
+                spec,
+                sdk,
+                http,
+                name,
+                pacer,
+            })
         }
 
         pub fn spec(&self) -> &RuntimeSpec {
             &self.spec
         }
 
-        /// Sends `request` as one InvokeAgentRuntime call with `credential`. The runtime session is
-        /// the request's `X-Amzn-Bedrock-AgentCore-Runtime-Session-Id` header, else the run's.
+        /// Sends `request` as one InvokeAgentRuntime call with `credential`, paced under the
+        /// quota; the platform's refusals, throttling included, come back as they are (`bench`
+        /// counts them). The runtime session is the request's
+        /// `X-Amzn-Bedrock-AgentCore-Runtime-Session-Id` header, else the run's.
         pub async fn call(
+            &self,
+            request: &HttpRequest,
+            credential: Credential,
+            limits: Limits,
+            enough: Enough<'_>,
+        ) -> Result<Answer, WireError> {
+            self.pacer.wait().await;
+            self.call_once(request, credential, limits, enough).await
+        }
+
+        /// `call`, with a throttled call tried again up to three times, 1, 2 and 4 s apart: what
+        /// the probe's exchanges go through, so that a quota shared with other callers does not
+        /// turn into a verdict about the server.
+        async fn call_retrying_throttled(
+            &self,
+            request: &HttpRequest,
+            limits: Limits,
+            enough: Enough<'_>,
+        ) -> Result<Answer, WireError> {
+            let mut backoff = Duration::from_secs(1);
+            for _ in 0..3 {
+                match self.call(request, Credential::Configured, limits, &mut *enough).await? {
+                    Answer::Refused(refusal) if refusal.code == "ThrottlingException" => {
+                        tokio::time::sleep(backoff).await;
+                        backoff *= 2;
+                    }
+                    answer => return Ok(answer),
+                }
+            }
+            self.call(request, Credential::Configured, limits, enough).await
+        }
+
+        /// One InvokeAgentRuntime call, unpaced.
+        async fn call_once(
             &self,
             request: &HttpRequest,
             credential: Credential,
@@ -207,7 +284,7 @@ mod transport {
 
         fn exchange<'a>(&'a self, request: &'a HttpRequest, limits: Limits, enough: Enough<'a>) -> Exchange<'a> {
             Box::pin(async move {
-                match self.call(request, Credential::Configured, limits, enough).await? {
+                match self.call_retrying_throttled(request, limits, enough).await? {
                     Answer::Served(response) => Ok(response),
                     Answer::Refused(refusal) => Err(WireError::Protocol(refusal.explain(self.spec.auth.kind()))),
                 }
