@@ -23,11 +23,23 @@ fn main() -> ExitCode {
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        // --help and --version print as usual; a usage error is its first line, exit 2.
+        // --help and --version print as usual; a usage error is its first paragraph and clap's
+        // tips on one line (what is missing, or the flag meant, is on clap's later lines), exit 2.
         Err(e) if !e.use_stderr() => e.exit(),
         Err(e) => {
             let rendered = e.render().to_string();
-            eprintln!("{}", rendered.lines().next().unwrap_or("error: bad arguments"));
+            let mut first: Vec<&str> = rendered
+                .lines()
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            first.extend(rendered.lines().map(str::trim).filter(|l| l.starts_with("tip:")));
+            let line = if first.is_empty() {
+                "error: bad arguments".to_string()
+            } else {
+                first.join(" ")
+            };
+            eprintln!("{line}");
             return ExitCode::from(2);
         }
     };

@@ -47,15 +47,8 @@ pub struct BenchArgs {
     /// Stop after this many requests.
     #[arg(long)]
     pub requests: Option<u64>,
-    /// Write the results as JSON (and a latency chart beside it, .svg).
-    #[arg(long, value_name = "FILE")]
-    pub save: Option<PathBuf>,
-    /// Compare with a saved run; a metric worse by more than --tolerance exits 1.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// How much worse than the baseline a metric may get.
-    #[arg(long, default_value = "10%", requires = "baseline")]
-    pub tolerance: String,
+    #[command(flatten)]
+    pub gate: SaveAndGate,
     /// The requests sent in turn (comma-separated): tools/list, tools/call (default both).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "METHOD")]
     pub mix: Vec<MixPart>,
@@ -82,6 +75,32 @@ pub struct BenchArgs {
     pub quiet: bool,
 }
 
+/// Where a run's (or a merge's) results go, and the baseline they are gated on.
+#[derive(Args, Debug)]
+pub struct SaveAndGate {
+    /// Write the results as JSON (and a latency chart beside it, .svg); `bench merge` and
+    /// `--baseline` read it.
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    /// Compare with a saved run; a metric worse by more than --tolerance exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// How much worse than the baseline a metric may get.
+    #[arg(long, default_value = "10%", requires = "baseline")]
+    pub tolerance: String,
+}
+
+impl SaveAndGate {
+    /// The baseline, read and checked, with the tolerance.
+    fn baseline(&self) -> Result<Option<(BenchReport, f64)>, Error> {
+        let tolerance = parse_tolerance(&self.tolerance)?;
+        match &self.baseline {
+            Some(path) => Ok(Some((BenchReport::load(path, "--baseline")?, tolerance))),
+            None => Ok(None),
+        }
+    }
+}
+
 #[derive(clap::Subcommand, Debug)]
 pub enum BenchCommand {
     /// Add up the files `bench --save` wrote on several runners (shards of one run): exact
@@ -95,14 +114,8 @@ pub struct MergeArgs {
     /// The saved shard files.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Write the merged results (a file `--baseline` takes like any other).
-    #[arg(long, value_name = "FILE")]
-    pub save: Option<PathBuf>,
-    /// Compare the merged results with a saved run; a metric worse by more than --tolerance exits 1.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    #[arg(long, default_value = "10%", requires = "baseline")]
-    pub tolerance: String,
+    #[command(flatten)]
+    pub gate: SaveAndGate,
     #[arg(long, value_enum, default_value = "human")]
     pub format: BenchFormat,
     #[arg(long, value_name = "FORMAT=FILE")]
@@ -207,11 +220,7 @@ impl BenchRun {
         if !mix.call && !args.target.call.is_empty() {
             return Err(Error::Usage("--call needs tools/call in --mix".into()));
         }
-        let tolerance = parse_tolerance(&args.tolerance)?;
-        let baseline = match &args.baseline {
-            Some(path) => Some((BenchReport::load(path, "--baseline")?, tolerance)),
-            None => None,
-        };
+        let baseline = args.gate.baseline()?;
         Ok(BenchRun {
             spec: BenchSpec {
                 target: args.target.target()?.for_load(quota),
@@ -227,7 +236,7 @@ impl BenchRun {
                 wait: args.target.wait,
                 shard,
             },
-            save: args.save,
+            save: args.gate.save,
             baseline,
             format: args.format,
             outputs,
@@ -313,14 +322,10 @@ pub fn merge(args: MergeArgs) -> Result<(), Error> {
         .iter()
         .map(|path| Ok((path.display().to_string(), BenchReport::load(path, "bench merge:")?)))
         .collect::<Result<Vec<_>, Error>>()?;
-    let tolerance = parse_tolerance(&args.tolerance)?;
-    let baseline = match &args.baseline {
-        Some(path) => Some((BenchReport::load(path, "--baseline")?, tolerance)),
-        None => None,
-    };
+    let baseline = args.gate.baseline()?;
     let outputs = parse_outputs(&args.output)?;
     let merged = BenchReport::merge(&files)?;
-    if let Some(path) = &args.save {
+    if let Some(path) = &args.gate.save {
         bench::save(&merged, path)?;
     }
     show(&merged, baseline.as_ref(), args.format, &outputs)

@@ -111,35 +111,21 @@ async fn era_surface(cx: &Cx) -> Result<EraSurface, Error> {
         if !cx.declares(capability) {
             return Ok(Vec::new());
         }
-        cx.list_all(method, key)
+        let items = cx
+            .list_all(method, key)
             .await
-            .map_err(|e| Error::Setup(format!("{method} ({} era): {e}", cx.era().name())))
+            .map_err(|e| Error::Setup(format!("{method} ({} era): {e}", cx.era().name())))?;
+        Ok::<Vec<Value>, Error>(items.into_iter().map(canonical).collect())
     };
     Ok(EraSurface {
         protocol_version: cx.version(),
         shape,
         server_info: canonical(announced.get("serverInfo").cloned().unwrap_or(Value::Null)),
         capabilities: canonical(cx.capabilities()),
-        tools: list("tools/list", "tools", "tools")
-            .await?
-            .into_iter()
-            .map(canonical)
-            .collect(),
-        resources: list("resources/list", "resources", "resources")
-            .await?
-            .into_iter()
-            .map(canonical)
-            .collect(),
-        resource_templates: list("resources/templates/list", "resourceTemplates", "resources")
-            .await?
-            .into_iter()
-            .map(canonical)
-            .collect(),
-        prompts: list("prompts/list", "prompts", "prompts")
-            .await?
-            .into_iter()
-            .map(canonical)
-            .collect(),
+        tools: list("tools/list", "tools", "tools").await?,
+        resources: list("resources/list", "resources", "resources").await?,
+        resource_templates: list("resources/templates/list", "resourceTemplates", "resources").await?,
+        prompts: list("prompts/list", "prompts", "prompts").await?,
     })
 }
 

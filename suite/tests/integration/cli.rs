@@ -59,10 +59,18 @@ fn exit_codes_pass_fail_usage() {
         (&["check", "--expected-failures", "/nonexistent.yml"][..], "cannot read"),
         (&["explain", "no.such"][..], "unknown check id"),
         (&["check", "--bogus"][..], "unexpected argument"),
+        // clap's later lines say what is missing or meant: they are kept on the one line.
+        (
+            &["check", "--onyl", "accept"][..],
+            "tip: a similar argument exists: '--only'",
+        ),
+        (&["bench", "merge"][..], "were not provided: <FILE>..."),
+        (&["surface", "--update"][..], "were not provided: --baseline <FILE>"),
     ] {
         let out = suite(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
         let stderr = text(&out.stderr);
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }

@@ -23,6 +23,20 @@ const ARM64: &str = "agentcore-mcp-reference:arm64";
 const SUITE_IMAGE: &str = "agentcore-mcp-suite:amd64";
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/containers");
 
+/// A check of the reference image kept busy ~23 s by the keep-alive check: long enough to
+/// interrupt while its container runs.
+const BUSY_CHECK: [&str; 9] = [
+    "check",
+    "--quiet",
+    "--image",
+    AMD64,
+    "--slow-checks",
+    "--keepalive-max-gap",
+    "30s",
+    "--only",
+    "sse.keepalive",
+];
+
 /// Container tests run one at a time, so "no container left" can be asserted after each.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -287,17 +301,7 @@ async fn ctrl_c_removes_the_container() {
     let Some(docker) = docker(&[AMD64]).await else { return };
     // A run kept busy by a long keep-alive check, interrupted while its container runs.
     let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore-mcp-suite"))
-        .args([
-            "check",
-            "--quiet",
-            "--image",
-            AMD64,
-            "--slow-checks",
-            "--keepalive-max-gap",
-            "30s",
-            "--only",
-            "sse.keepalive",
-        ])
+        .args(BUSY_CHECK)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -737,28 +741,24 @@ async fn the_suite_image_matches_the_binary_and_cleans_up_on_signals() {
         ("INT", vec!["kill", "--signal", "INT"]),
     ] {
         let name = format!("agentcore-suite-{}-{signal}", std::process::id());
-        let (code, _) = docker_cli(&[
-            "run",
-            "-d",
-            "--name",
-            &name,
-            "--network",
-            "host",
-            "--group-add",
-            &gid.to_string(),
-            "-v",
-            "/var/run/docker.sock:/var/run/docker.sock",
-            SUITE_IMAGE,
-            "check",
-            "--quiet",
-            "--image",
-            AMD64,
-            "--slow-checks",
-            "--keepalive-max-gap",
-            "30s",
-            "--only",
-            "sse.keepalive",
-        ]);
+        let (code, _) = docker_cli(
+            &[
+                "run",
+                "-d",
+                "--name",
+                &name,
+                "--network",
+                "host",
+                "--group-add",
+                &gid.to_string(),
+                "-v",
+                "/var/run/docker.sock:/var/run/docker.sock",
+                SUITE_IMAGE,
+            ]
+            .into_iter()
+            .chain(BUSY_CHECK)
+            .collect::<Vec<_>>(),
+        );
         assert_eq!(code, Some(0), "docker run -d {SUITE_IMAGE}");
         // The reference container the suite started: labelled pid 1, in the suite's namespace.
         let started = Instant::now();
