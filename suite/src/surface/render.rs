@@ -122,7 +122,9 @@ pub fn json(drift: &Drift) -> String {
 pub fn junit(drift: &Drift) -> String {
     let mut report = quick_junit::Report::new("agentcore-mcp-suite surface");
     report.add_test_suite(junit_suite(drift));
-    report.to_string().expect("JUnit XML renders")
+    report
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->\n"))
 }
 
 /// The drift as one JUnit test suite (check's JUnit report adds it to its own).
