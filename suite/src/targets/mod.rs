@@ -96,13 +96,7 @@ impl Running {
     /// Whether the server answers: GET /ping 200 (where the transport can ask), or any JSON-RPC
     /// answer to a POST ping. Else what came back, for the wait's last word.
     async fn answer_seen(&self, timeout: Duration) -> Result<(), String> {
-        let limits = Limits {
-            timeout,
-            max_body_bytes: 1 << 20,
-            close_grace: Duration::from_millis(100),
-            body_watch: None,
-            max_total: None,
-        };
+        let limits = Limits::probe(timeout);
         if self.transport.observes().can(Capability::Ping)
             && let Ok(response) = self
                 .transport

@@ -118,13 +118,7 @@ impl RemoteTarget {
             ],
             body: br#"{"jsonrpc":"2.0","id":0,"method":"ping"}"#.to_vec(),
         };
-        let limits = Limits {
-            timeout,
-            max_body_bytes: 1 << 20,
-            close_grace: Duration::from_millis(100),
-            body_watch: None,
-            max_total: None,
-        };
+        let limits = Limits::probe(timeout);
         let cannot = |why: String| Error::Setup(format!("cannot invoke {}: {why}", self.spec.arn.text));
         match agentcore
             .call(&ping, Credential::Configured, limits, &mut |_| Heard::Answer)

@@ -98,6 +98,19 @@ pub struct Limits {
     pub max_total: Option<Duration>,
 }
 
+impl Limits {
+    /// For a readiness probe (a ping, a first invocation): small answers, a short grace.
+    pub fn probe(timeout: Duration) -> Limits {
+        Limits {
+            timeout,
+            max_body_bytes: 1 << 20,
+            close_grace: Duration::from_millis(100),
+            body_watch: None,
+            max_total: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum WireError {
     Connect(String),

@@ -456,22 +456,12 @@ async fn check_saves_and_gates_cold_starts() {
 /// stopping a session, the idle timeout and shutdown remove them.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_emulator_gives_each_runtime_session_its_own_container() {
-    use agentcore_mcp_suite::emulate::{Emulator, EmulatorConfig, Upstream};
+    use agentcore_mcp_suite::emulate::{Emulator, EmulatorConfig};
     let _serial = SERIAL.lock().await;
     let Some(docker) = docker(&[AMD64]).await else { return };
     let emulator = Emulator::start(EmulatorConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        upstream: Upstream::Image(ContainerSpec {
-            image: local(AMD64),
-            args: Vec::new(),
-            startup_timeout: Duration::from_secs(20),
-            cold_starts: 0,
-            deploy: false,
-        }),
-        auth: super::remote::sigv4(),
         idle_timeout: Duration::from_secs(10),
-        max_lifetime: Duration::from_secs(28_800),
-        invocations_per_second: agentcore_mcp_suite::emulate::DEFAULT_INVOCATIONS_PER_SECOND,
+        ..reference_behind_emulator(&[])
     })
     .await
     .unwrap();
@@ -570,23 +560,14 @@ async fn sigterm_stops_the_emulator_and_removes_its_containers() {
 /// initialize again), and a new initialize works.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_expired_runtime_session_gets_a_fresh_container_that_forgets_the_mcp_session() {
-    use agentcore_mcp_suite::emulate::{Emulator, EmulatorAuth, EmulatorConfig, Upstream};
+    use agentcore_mcp_suite::emulate::{Emulator, EmulatorAuth, EmulatorConfig};
     use agentcore_mcp_suite::wire::agentcore::contract::encode_all;
     let _serial = SERIAL.lock().await;
     let Some(docker) = docker(&[AMD64]).await else { return };
     let emulator = Emulator::start(EmulatorConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        upstream: Upstream::Image(ContainerSpec {
-            image: local(AMD64),
-            args: vec!["--stateful".into()],
-            startup_timeout: Duration::from_secs(20),
-            cold_starts: 0,
-            deploy: false,
-        }),
         auth: EmulatorAuth::Open,
-        idle_timeout: Duration::from_secs(900),
         max_lifetime: Duration::from_secs(4),
-        invocations_per_second: agentcore_mcp_suite::emulate::DEFAULT_INVOCATIONS_PER_SECOND,
+        ..reference_behind_emulator(&["--stateful"])
     })
     .await
     .unwrap();
@@ -639,6 +620,18 @@ async fn an_expired_runtime_session_gets_a_fresh_container_that_forgets_the_mcp_
     assert_eq!(container::containers_of_this_process(&docker).await.unwrap().len(), 1);
     emulator.shutdown().await;
     assert_none_left(&docker).await;
+}
+
+/// The emulator with `--image` of the reference image (started with `args`), SigV4 with the test
+/// keys, AgentCore's defaults otherwise.
+fn reference_behind_emulator(args: &[&str]) -> agentcore_mcp_suite::emulate::EmulatorConfig {
+    super::remote::emulator_config(agentcore_mcp_suite::emulate::Upstream::Image(ContainerSpec {
+        image: local(AMD64),
+        args: args.iter().map(|a| a.to_string()).collect(),
+        startup_timeout: Duration::from_secs(20),
+        cold_starts: 0,
+        deploy: false,
+    }))
 }
 
 /// Runs `docker` with `args`; its exit code and stdout.

@@ -52,17 +52,17 @@ pub async fn reference_server(config: Config) -> (String, tokio::task::JoinHandl
 pub async fn emulator(upstream: &str, auth: EmulatorAuth) -> Emulator {
     Emulator::start(EmulatorConfig {
         auth,
-        ..emulator_config(upstream)
+        ..emulator_config(Upstream::Url(upstream.parse().unwrap()))
     })
     .await
     .expect("the emulator starts")
 }
 
 /// An emulator in front of `upstream`, SigV4 with the test keys, AgentCore's defaults otherwise.
-fn emulator_config(upstream: &str) -> EmulatorConfig {
+pub fn emulator_config(upstream: Upstream) -> EmulatorConfig {
     EmulatorConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        upstream: Upstream::Url(upstream.parse().unwrap()),
+        upstream,
         auth: sigv4(),
         idle_timeout: Duration::from_secs(900),
         max_lifetime: Duration::from_secs(28_800),
@@ -833,7 +833,7 @@ async fn bench_through_the_platform_respects_and_reports_its_quota() {
     let (upstream, _server) = reference_server(reference(&[])).await;
     let emulator = Emulator::start(EmulatorConfig {
         invocations_per_second: 5.0,
-        ..emulator_config(&upstream)
+        ..emulator_config(Upstream::Url(upstream.parse().unwrap()))
     })
     .await
     .unwrap();
