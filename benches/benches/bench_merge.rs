@@ -4,7 +4,7 @@
 //! `cargo bench -p agentcore-mcp-benches --bench bench_merge`
 
 use agentcore_mcp_suite::bench::BenchReport;
-use agentcore_mcp_suite::bench::results::encode_histogram;
+use agentcore_mcp_suite::bench::histograms::encode_histogram;
 use criterion::{Criterion, criterion_group, criterion_main};
 use hdrhistogram::Histogram;
 use serde_json::json;

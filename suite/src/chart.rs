@@ -88,8 +88,9 @@ pub fn cold_starts_svg(target: &str, cold: &ColdStarts) -> String {
     out
 }
 
-/// One row per timed check: a bar to p90, a darker one to p50, a tick at p99 and a dot at max.
-pub fn timings_svg(rows: &[(String, Timing)]) -> String {
+/// One row per timed thing (a check, a part of a stream): a bar to p90, a darker one to p50, a
+/// tick at p99 and a dot at max, under `title`.
+pub fn timings_svg(title: &str, rows: &[(String, Timing)]) -> String {
     const ROW: f64 = 26.0;
     const LABEL: f64 = 230.0;
     let height = MARGIN + ROW * rows.len() as f64 + 40.0;
@@ -98,7 +99,8 @@ pub fn timings_svg(rows: &[(String, Timing)]) -> String {
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"8\" y=\"20\" font-size=\"14\">latency per timed check: bars p50 · p90, tick p99, dot max</text>\n"
+         <text x=\"8\" y=\"20\" font-size=\"14\">{}: bars p50 · p90, tick p99, dot max</text>\n",
+        escape(title)
     );
     for (i, (label, t)) in rows.iter().enumerate() {
         let top = MARGIN - 16.0 + i as f64 * ROW;

@@ -6,8 +6,10 @@
 //! `render.rs` prints it, `crate::chart` draws it, `coldstarts.rs` keeps a container's cold starts.
 
 pub mod coldstarts;
+pub mod histograms;
 pub mod render;
 pub mod results;
+pub mod streams;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,11 +25,15 @@ use crate::checks;
 use crate::error::Error;
 use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
 use crate::targets::{Target, WaitProgress};
+use crate::wire::http::MAX_BODY_BYTES;
 use crate::wire::platform::{Answer, Credential};
 use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
+use crate::wire::stream_timing::{self, ResponseKind, StreamClock, StreamTiming};
 use crate::wire::transport::{Heard, Transport, WireError};
+use histograms::histogram;
 pub use results::BenchReport;
 use results::THROTTLED;
+use streams::StreamTally;
 
 /// The platform's refusals for load over a quota.
 const THROTTLING: [&str; 2] = ["ThrottlingException", "ServiceQuotaExceededException"];
@@ -131,16 +137,25 @@ struct Shared {
 struct Tally {
     latency: Histogram<u64>,
     errors: BTreeMap<String, u64>,
+    streams: StreamTally,
 }
 
-/// Writes the JSON and, beside it, the latency chart (.svg) and, for a container target, the
-/// cold-start chart (.cold-starts.svg).
+/// Writes the JSON and, beside it, the latency chart (.svg), the streamed responses' timeline
+/// (.streams.svg) when they streamed, and for a container target the cold-start chart
+/// (.cold-starts.svg).
 pub fn save(report: &BenchReport, path: &std::path::Path) -> Result<(), Error> {
     let text = serde_json::to_string_pretty(report).expect("a bench report serializes");
     write(path, &(text + "\n"))?;
     let results = &report.results;
     let curve = chart::latency_curve_svg(&report.target, &results.curve, results.requests, results.throughput_rps);
     write(&path.with_extension("svg"), &curve)?;
+    if let Some(streams) = &results.streams {
+        let title = format!("streamed responses of {}", report.target);
+        write(
+            &path.with_extension("streams.svg"),
+            &chart::timings_svg(&title, &streams.chart_rows()),
+        )?;
+    }
     match &report.results.cold_starts {
         Some(cold) => write(
             &path.with_extension("cold-starts.svg"),
@@ -148,11 +163,6 @@ pub fn save(report: &BenchReport, path: &std::path::Path) -> Result<(), Error> {
         ),
         None => Ok(()),
     }
-}
-
-/// Histograms in microseconds from 1 µs to 10 min, 3 significant digits.
-fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 600_000_000, 3).expect("static histogram bounds are valid")
 }
 
 /// Runs the plan and returns what it measured; `tick` is called about once a second.
@@ -199,6 +209,7 @@ pub async fn run(
     let collect = async {
         let mut latency = histogram();
         let mut errors: BTreeMap<String, u64> = BTreeMap::new();
+        let mut streams = StreamTally::default();
         for worker in workers {
             let tally = worker
                 .await
@@ -209,13 +220,14 @@ pub async fn run(
             for (kind, count) in tally.errors {
                 *errors.entry(kind).or_default() += count;
             }
+            streams.add_tally(&tally.streams);
         }
-        Ok::<_, Error>((latency, errors))
+        Ok::<_, Error>((latency, errors, streams))
     };
     tokio::pin!(collect);
     let second = Duration::from_secs(1);
     let mut ticks = tokio::time::interval_at((shared.started + second).into(), second);
-    let (latency, errors) = loop {
+    let (latency, errors, streams) = loop {
         tokio::select! {
             result = &mut collect => break result?,
             _ = ticks.tick() => tick(Tick {
@@ -237,6 +249,7 @@ pub async fn run(
     running.stop().await;
     let mut report = BenchReport::new(whole, &label, &mix, &latency, errors, window);
     report.results.cold_starts = cold_starts;
+    report.results.streams = streams.results();
     Ok(report)
 }
 
@@ -420,6 +433,71 @@ async fn connect(endpoint: &url::Url) -> Result<Connection, String> {
     Ok(Connection { sender, driver })
 }
 
+/// What one request came back with: `Err(kind)` names what went wrong; a streamed response's
+/// timeline, when it was one.
+struct Sent {
+    outcome: Result<(), String>,
+    stream: Option<StreamTiming>,
+}
+
+impl From<Result<(), String>> for Sent {
+    fn from(outcome: Result<(), String>) -> Sent {
+        Sent { outcome, stream: None }
+    }
+}
+
+/// A response body read as it arrives: an event stream is timed event by event and not kept;
+/// any other body is kept for `judge`. Either way at most the body cap is read, so a hostile
+/// server cannot grow the suite's memory.
+struct BodyReader {
+    sent: Instant,
+    status: u16,
+    read: usize,
+    clock: Option<StreamClock>,
+    body: Vec<u8>,
+}
+
+impl BodyReader {
+    fn new(sent: Instant, status: u16, content_type: Option<&[u8]>) -> BodyReader {
+        let streaming = content_type.is_some_and(|v| v.to_ascii_lowercase().starts_with(b"text/event-stream"));
+        BodyReader {
+            sent,
+            status,
+            read: 0,
+            clock: streaming.then(|| StreamClock::new(sent.elapsed())),
+            body: Vec::new(),
+        }
+    }
+
+    fn chunk(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.read += bytes.len();
+        if self.read > MAX_BODY_BYTES {
+            return Err("body over the 16 MiB cap".into());
+        }
+        match &mut self.clock {
+            Some(clock) => clock.feed(bytes, self.sent.elapsed()),
+            None => self.body.extend_from_slice(bytes),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Sent {
+        let Some(clock) = self.clock else {
+            return judge(self.status, &self.body).into();
+        };
+        let outcome = match clock.response() {
+            _ if !(200..300).contains(&self.status) => Err(format!("HTTP {}", self.status)),
+            Some(ResponseKind::Result) => Ok(()),
+            Some(ResponseKind::Error) => Err("JSON-RPC error".into()),
+            None => Err("no result".into()),
+        };
+        Sent {
+            outcome,
+            stream: Some(clock.finish(self.sent.elapsed())),
+        }
+    }
+}
+
 /// What a response body says: a result, a JSON-RPC error, or neither.
 fn judge(status: u16, body: &[u8]) -> Result<(), String> {
     if !(200..300).contains(&status) {
@@ -440,6 +518,7 @@ impl Worker {
         let mut tally = Tally {
             latency: histogram(),
             errors: BTreeMap::new(),
+            streams: StreamTally::default(),
         };
         let end = self.plan.duration.map(|d| self.shared.started + d);
         let mut connection: Option<Connection> = None;
@@ -461,7 +540,7 @@ impl Worker {
                 break;
             }
             let template = &self.mix[slot as usize % self.mix.len()];
-            let outcome = match &self.route {
+            let sent = match &self.route {
                 Route::Plain(endpoint) => self.send_plain(endpoint, &mut connection, template).await,
                 Route::Pooled(client, endpoint) => self.send(client, endpoint, template).await,
                 Route::Transport(transport, path) => self.send_through(transport.as_ref(), path, template).await,
@@ -469,7 +548,10 @@ impl Worker {
             let micros = start.elapsed().as_micros().clamp(1, 600_000_000) as u64;
             let _ = tally.latency.record(micros);
             self.shared.done.fetch_add(1, Ordering::Relaxed);
-            if let Err(kind) = outcome {
+            if let Some(stream) = &sent.stream {
+                tally.streams.add(stream);
+            }
+            if let Err(kind) = sent.outcome {
                 self.shared.errors.fetch_add(1, Ordering::Relaxed);
                 *tally.errors.entry(format!("{}: {kind}", template.name)).or_default() += 1;
             }
@@ -478,12 +560,7 @@ impl Worker {
     }
 
     /// One request on the worker's connection (opened, or reopened after an error, as needed).
-    async fn send_plain(
-        &self,
-        endpoint: &url::Url,
-        connection: &mut Option<Connection>,
-        template: &Template,
-    ) -> Result<(), String> {
+    async fn send_plain(&self, endpoint: &url::Url, connection: &mut Option<Connection>, template: &Template) -> Sent {
         let exchange = async {
             if connection.as_ref().is_none_or(|c| c.sender.is_closed()) {
                 *connection = Some(connect(endpoint).await?);
@@ -502,49 +579,59 @@ impl Worker {
                 .map_err(|_| "request".to_string())?;
             request.headers_mut().extend(template.headers.clone());
             open.sender.ready().await.map_err(|_| "connection closed".to_string())?;
+            let sent = Instant::now();
             let response = open
                 .sender
                 .send_request(request)
                 .await
                 .map_err(|_| "request".to_string())?;
-            let status = response.status().as_u16();
-            let body = http_body_util::BodyExt::collect(response.into_body())
-                .await
-                .map_err(|_| "body".to_string())?
-                .to_bytes();
-            judge(status, &body)
+            let content_type = response.headers().get("content-type").map(|v| v.as_bytes());
+            let mut reader = BodyReader::new(sent, response.status().as_u16(), content_type);
+            let mut body = response.into_body();
+            while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+                if let Ok(data) = frame.map_err(|_| "body".to_string())?.into_data() {
+                    reader.chunk(&data)?;
+                }
+            }
+            Ok(reader.finish())
         };
-        let result = tokio::time::timeout(self.plan.timeout, exchange)
+        let sent = tokio::time::timeout(self.plan.timeout, exchange)
             .await
-            .unwrap_or_else(|_| Err("timeout".into()));
-        if result.is_err() {
+            .unwrap_or_else(|_| Err("timeout".into()))
+            .unwrap_or_else(|kind| Err(kind).into());
+        if sent.outcome.is_err() {
             *connection = None; // a fresh connection for the next request
         }
-        result
+        sent
     }
 
-    /// One request read to its end; `Err(kind)` names what went wrong.
-    async fn send(&self, client: &reqwest::Client, endpoint: &url::Url, template: &Template) -> Result<(), String> {
+    /// One request read to its end through the pooled client.
+    async fn send(&self, client: &reqwest::Client, endpoint: &url::Url, template: &Template) -> Sent {
         let request = client
             .post(endpoint.clone())
             .headers(template.headers.clone())
             .body(template.body.clone());
         let exchange = async {
-            let response = request
+            let sent = Instant::now();
+            let mut response = request
                 .send()
                 .await
                 .map_err(|e| if e.is_connect() { "connect" } else { "request" }.to_string())?;
-            let status = response.status().as_u16();
-            let body = response.bytes().await.map_err(|_| "body".to_string())?;
-            judge(status, &body)
+            let content_type = response.headers().get("content-type").map(|v| v.as_bytes());
+            let mut reader = BodyReader::new(sent, response.status().as_u16(), content_type);
+            while let Some(chunk) = response.chunk().await.map_err(|_| "body".to_string())? {
+                reader.chunk(&chunk)?;
+            }
+            Ok(reader.finish())
         };
         tokio::time::timeout(self.plan.timeout, exchange)
             .await
             .unwrap_or_else(|_| Err("timeout".into()))
+            .unwrap_or_else(|kind| Err(kind).into())
     }
 
     /// One request through the target's own transport (InvokeAgentRuntime for a runtime).
-    async fn send_through(&self, transport: &dyn Transport, path: &str, template: &Template) -> Result<(), String> {
+    async fn send_through(&self, transport: &dyn Transport, path: &str, template: &Template) -> Sent {
         let request = crate::wire::transport::HttpRequest {
             method: "POST".into(),
             path: path.to_string(),
@@ -574,8 +661,13 @@ impl Worker {
                 }),
             None => transport.exchange(&request, limits, &mut |_| Heard::More).await.map(Ok),
         };
-        match answer {
-            Ok(Ok(response)) => judge(response.status, &response.body),
+        let outcome = match answer {
+            Ok(Ok(response)) => {
+                return Sent {
+                    outcome: judge(response.status, &response.body),
+                    stream: stream_timing::of_response(&response),
+                };
+            }
             Ok(Err(refusal)) if THROTTLING.contains(&refusal.code.as_str()) || refusal.status == 429 => {
                 Err(format!("{THROTTLED}: {}", refusal.code))
             }
@@ -583,6 +675,7 @@ impl Worker {
             Err(WireError::Timeout(_)) => Err("timeout".into()),
             Err(WireError::Connect(_)) => Err("connect".into()),
             Err(e) => Err(e.to_string()),
-        }
+        };
+        outcome.into()
     }
 }

@@ -30,6 +30,13 @@ pub fn render_human(report: &BenchReport, deltas: Option<&[Delta]>) -> String {
         l.max,
         l.mean
     );
+    if let Some(streams) = &r.streams {
+        out.push_str(&format!(
+            "  streamed {} responses: {}\n",
+            streams.responses,
+            streams.summary()
+        ));
+    }
     for (kind, count) in &r.errors_by_kind {
         out.push_str(&format!("  error {kind}: {count}\n"));
     }
@@ -78,6 +85,20 @@ pub fn render_markdown(report: &BenchReport, deltas: Option<&[Delta]>) -> String
         l.p999,
         l.max
     );
+    if let Some(streams) = &r.streams {
+        out.push_str(&format!(
+            "\n| streamed ({} responses), ms | p50 | p99 | max |\n|---|---|---|---|\n",
+            streams.responses
+        ));
+        for (what, t) in streams.chart_rows() {
+            out.push_str(&format!("| {what} | {} | {} | {} |\n", t.p50_ms, t.p99_ms, t.max_ms));
+        }
+        let events = &streams.events_per_response;
+        out.push_str(&format!(
+            "| events per response | {} | {} | {} |\n",
+            events.p50, events.p99, events.max
+        ));
+    }
     if let Some(note) = throttle_note(report) {
         out.push_str(&format!("\n> **{note}**\n"));
     }
@@ -120,7 +141,8 @@ fn series(report: &BenchReport) -> String {
 }
 
 /// Bencher Metric Format: latency (nanoseconds; p50 with p90…p99 bounds), throughput (requests a
-/// second), and the cold starts of a container target.
+/// second), the time to a streamed response's first event, and the cold starts of a container
+/// target.
 pub fn bmf(report: &BenchReport) -> String {
     let r = &report.results;
     let ns = |ms: f64| (ms * 1e6).round();
@@ -128,6 +150,9 @@ pub fn bmf(report: &BenchReport) -> String {
         "latency": { "value": ns(r.latency_ms.p50), "lower_value": ns(r.curve.first().map_or(0.0, |c| c.1)), "upper_value": ns(r.latency_ms.p99) },
         "throughput": { "value": r.throughput_rps },
     });
+    if let Some(first) = r.streams.as_ref().and_then(|s| s.first_event_ms.as_ref()) {
+        measures["first-event"] = serde_json::json!({ "value": ns(first.p50), "upper_value": ns(first.p99) });
+    }
     if let Some(cold) = &r.cold_starts {
         measures["cold-start"] = serde_json::json!({ "value": ns(cold.p50_ms), "upper_value": ns(cold.max_ms) });
     }
@@ -135,7 +160,8 @@ pub fn bmf(report: &BenchReport) -> String {
     serde_json::to_string_pretty(&out).expect("BMF serializes") + "\n"
 }
 
-/// github-action-benchmark's custom tools: `smaller` is latency p50/p90/p99 and cold starts (ms,
+/// github-action-benchmark's custom tools: `smaller` is latency p50/p90/p99, the first event of
+/// streamed responses and cold starts (ms,
 /// customSmallerIsBetter), else throughput (req/s, customBiggerIsBetter).
 pub fn benchmark_action(report: &BenchReport, smaller: bool) -> String {
     let r = &report.results;
@@ -147,6 +173,9 @@ pub fn benchmark_action(report: &BenchReport, smaller: bool) -> String {
             entry("p90", "ms", r.latency_ms.p90),
             entry("p99", "ms", r.latency_ms.p99),
         ];
+        if let Some(first) = r.streams.as_ref().and_then(|s| s.first_event_ms.as_ref()) {
+            list.push(entry("first event p50", "ms", first.p50));
+        }
         if let Some(cold) = &r.cold_starts {
             list.push(entry("cold start p50", "ms", cold.p50_ms));
         }

@@ -7,6 +7,8 @@ use std::path::Path;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+pub use super::histograms::{Percentiles, decode_histogram, encode_histogram};
+use super::histograms::{add_histogram, ms};
 use super::{BenchSpec, Load, Template};
 use crate::baseline::{Delta, Machine, read_json, require_version};
 use crate::error::Error;
@@ -103,6 +105,9 @@ pub struct Results {
     /// Container targets: create → first MCP answer of each start (`--cold-starts N` adds starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cold_starts: Option<ColdStarts>,
+    /// Streamed (SSE) responses: time to head, first event, response event; gaps; events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streams: Option<super::streams::StreamResults>,
     /// The latency histogram itself (microseconds; HdrHistogram V2 + DEFLATE, base64), so that
     /// files from several runners add up to exact percentiles (`bench merge`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,42 +116,6 @@ pub struct Results {
 
 /// Throttling refusals are named `throttled: …` among the errors.
 pub const THROTTLED: &str = "throttled";
-
-/// The histogram as base64 of its V2 + DEFLATE encoding.
-pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
-    use base64::Engine;
-    let mut bytes = Vec::new();
-    use hdrhistogram::serialization::Serializer;
-    hdrhistogram::serialization::V2DeflateSerializer::new()
-        .serialize(histogram, &mut bytes)
-        .expect("a histogram serializes into memory");
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// The histogram `encode_histogram` wrote.
-pub fn decode_histogram(text: &str) -> Result<Histogram<u64>, String> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .map_err(|e| format!("the histogram is not base64: {e}"))?;
-    hdrhistogram::serialization::Deserializer::new()
-        .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("the histogram does not decode: {e:?}"))
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Percentiles {
-    pub p50: f64,
-    pub p90: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub max: f64,
-    pub mean: f64,
-}
-
-fn ms(micros: u64) -> f64 {
-    (micros as f64 / 10.0).round() / 100.0
-}
 
 /// When the load ran: Unix milliseconds at its start and end.
 #[derive(Clone, Copy, Debug)]
@@ -179,16 +148,10 @@ impl Results {
             ended_at_ms: window.ended_at_ms,
             elapsed_s,
             throughput_rps: requests as f64 / elapsed_s.max(1e-9),
-            latency_ms: Percentiles {
-                p50: at(0.5),
-                p90: at(0.9),
-                p99: at(0.99),
-                p999: at(0.999),
-                max: ms(latency.max()),
-                mean: (latency.mean() / 10.0).round() / 100.0,
-            },
+            latency_ms: Percentiles::of_micros(latency),
             curve,
             cold_starts: None,
+            streams: None,
             histogram: Some(encode_histogram(latency)),
         }
     }
@@ -264,12 +227,7 @@ impl BenchReport {
                 ));
             };
             let histogram = decode_histogram(encoded).map_err(|e| Error::Usage(format!("bench merge: {name}: {e}")))?;
-            match &mut latency {
-                None => latency = Some(histogram),
-                Some(sum) => sum
-                    .add(&histogram)
-                    .map_err(|e| Error::Usage(format!("bench merge: {name}: cannot add its histogram: {e}")))?,
-            }
+            add_histogram(&mut latency, histogram).map_err(|e| Error::Usage(format!("bench merge: {name}: {e}")))?;
             for (kind, count) in &file.results.errors_by_kind {
                 *errors.entry(kind.clone()).or_default() += count;
             }
@@ -277,14 +235,18 @@ impl BenchReport {
             end = end.max(file.results.ended_at_ms);
         }
         let latency = latency.expect("at least one file");
+        let streams = super::streams::StreamTally::merge(files.iter().filter_map(|(_, f)| f.results.streams.as_ref()))
+            .map_err(|e| Error::Usage(format!("bench merge: {e}")))?;
         let window = Window {
             started_at_ms: start,
             ended_at_ms: end,
         };
+        let mut results = Results::of(&latency, errors, window);
+        results.streams = streams;
         Ok(BenchReport {
             shard: None,
             merged_from: Some(files.len()),
-            results: Results::of(&latency, errors, window),
+            results,
             ..first.clone()
         })
     }
@@ -331,15 +293,6 @@ pub fn compare(now: &BenchReport, baseline: &BenchReport, tolerance: f64) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    fn histogram_of(samples: &[u64]) -> Histogram<u64> {
-        let mut h = Histogram::new_with_bounds(1, 600_000_000, 3).unwrap();
-        for s in samples {
-            h.record(*s).unwrap();
-        }
-        h
-    }
 
     #[test]
     fn shards_parse_and_share_the_requests() {
@@ -353,39 +306,5 @@ mod tests {
         let shares: Vec<u64> = (1..=3).map(|index| Shard { index, count: 3 }.share(100)).collect();
         assert_eq!(shares, [34, 33, 33]);
         assert_eq!(shares.iter().sum::<u64>(), 100);
-    }
-
-    #[test]
-    fn a_histogram_survives_its_encoding() {
-        let h = histogram_of(&[5, 50, 500, 5_000, 500_000]);
-        let text = encode_histogram(&h);
-        assert!(text.len() < 200, "{text}");
-        assert_eq!(decode_histogram(&text).unwrap(), h);
-        assert!(decode_histogram("not base64!").is_err());
-        assert!(decode_histogram("aGVsbG8=").is_err());
-    }
-
-    proptest! {
-        /// Adding the shards' histograms, through their saved encoding, gives the histogram of
-        /// all their samples: every percentile exact.
-        #[test]
-        fn merged_histograms_equal_the_histogram_of_the_union(
-            shards in proptest::collection::vec(proptest::collection::vec(1u64..10_000_000, 0..200), 1..6)
-        ) {
-            let all: Vec<u64> = shards.iter().flatten().copied().collect();
-            let mut merged: Option<Histogram<u64>> = None;
-            for shard in &shards {
-                let decoded = decode_histogram(&encode_histogram(&histogram_of(shard))).unwrap();
-                match &mut merged {
-                    None => merged = Some(decoded),
-                    Some(sum) => sum.add(&decoded).unwrap(),
-                }
-            }
-            let (merged, union) = (merged.unwrap(), histogram_of(&all));
-            prop_assert_eq!(merged.len(), all.len() as u64);
-            for q in [0.5, 0.9, 0.99, 0.999, 1.0] {
-                prop_assert_eq!(merged.value_at_quantile(q), union.value_at_quantile(q));
-            }
-        }
     }
 }

@@ -1,7 +1,8 @@
 //! latency — measured, budgeted. N sequential samples on fresh connections (connect time counts),
 //! p50/p90/p99/max of the full response and p50 of the first byte; `latency.keep-alive` compares
 //! them with requests on one kept-alive connection, as proxies and SDK clients send them. A p99
-//! over the budget warns; the numbers are always in the message.
+//! over the budget warns; the numbers are always in the message, with the events' timing when
+//! the responses streamed (SSE).
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use super::{Check, Level, Outcome, Phase, Runs, Scope, check_fn};
 use crate::probe::{Cx, Req};
 use crate::stats::{Timing, percentile};
 use crate::wire::jsonrpc;
+use crate::wire::stream_timing::{self, StreamTiming};
 use crate::wire::transport::{Capability, WireError};
 
 const SOURCE: &str = "AGENTCORE latency budget (configurable: --latency-budget, --samples)";
@@ -129,6 +131,7 @@ async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<Sa
     let samples = cx.settings().samples.max(1);
     let mut totals = Vec::with_capacity(samples);
     let mut first_bytes = Vec::with_capacity(samples);
+    let mut streams = Vec::new();
     for _ in 0..samples {
         let reply = cx.send(make()).await?;
         let answered = reply.request.expect.is_none() || reply.response().is_some();
@@ -139,11 +142,12 @@ async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<Sa
         }
         totals.push(reply.http.timings.total);
         first_bytes.push(reply.http.timings.first_byte);
+        streams.extend(stream_timing::of_response(&reply.http));
     }
     totals.sort();
     first_bytes.sort();
     let p99 = percentile(&totals, 0.99);
-    let numbers = format!(
+    let mut numbers = format!(
         "{what}: p50 {} ms, p90 {} ms, p99 {} ms, max {} ms; first byte p50 {} ms ({samples} samples)",
         ms(percentile(&totals, 0.5)),
         ms(percentile(&totals, 0.9)),
@@ -151,7 +155,44 @@ async fn sample(cx: &Cx, what: &str, make: impl Fn() -> Req) -> Result<Result<Sa
         ms(totals[totals.len() - 1]),
         ms(percentile(&first_bytes, 0.5)),
     );
+    if let Some(streamed) = stream_numbers(&streams) {
+        numbers.push_str(&format!("; {streamed}"));
+    }
     Ok(Ok((numbers, p99, Timing::of(&totals))))
+}
+
+/// How the streamed (SSE) samples' events arrived: when the first event and the response event
+/// came, the gaps between events and how many there were; `None` when none streamed.
+fn stream_numbers(streams: &[StreamTiming]) -> Option<String> {
+    let sorted = |pick: &dyn Fn(&StreamTiming) -> Vec<Duration>| {
+        let mut samples: Vec<Duration> = streams.iter().flat_map(pick).collect();
+        samples.sort();
+        samples
+    };
+    let first = sorted(&|t| t.first_event.into_iter().collect());
+    let response = sorted(&|t| t.response_event.into_iter().collect());
+    let gaps = sorted(&|t| t.gaps.clone());
+    let events = streams.iter().map(|t| t.events).max()?;
+    let mut parts = vec![format!(
+        "streamed ({} of the samples): first event p50 {} ms",
+        streams.len(),
+        ms(percentile(&first, 0.5))
+    )];
+    parts.push(format!(
+        "response event p50 {} ms, p99 {} ms",
+        ms(percentile(&response, 0.5)),
+        ms(percentile(&response, 0.99))
+    ));
+    if let Some(widest) = gaps.last() {
+        parts.push(format!(
+            "gaps between events p50 {} ms, p99 {} ms, max {} ms",
+            ms(percentile(&gaps, 0.5)),
+            ms(percentile(&gaps, 0.99)),
+            ms(*widest)
+        ));
+    }
+    parts.push(format!("up to {events} events a response"));
+    Some(parts.join(", "))
 }
 
 async fn ping(cx: &Cx) -> Result<Outcome, WireError> {

@@ -121,7 +121,7 @@ fn charts(report: &Report, out: &mut String) {
     }
     out.push_str("<section class=\"charts\">\n<h2>Latency</h2>\n");
     if !timed.is_empty() {
-        out.push_str(&timings_svg(&timed));
+        out.push_str(&timings_svg("latency per timed check", &timed));
     }
     if let Some(cold) = &report.cold_starts {
         out.push_str(&cold_starts_svg(&report.target, cold));

@@ -39,6 +39,9 @@ pub struct Timings {
     pub first_byte: Duration,
     /// Until the body ended (or reading stopped).
     pub total: Duration,
+    /// Until the request was sent (connecting, where the transport times that apart): the
+    /// chunks' times start here.
+    pub sent: Duration,
 }
 
 #[derive(Clone, Debug)]

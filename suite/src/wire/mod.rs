@@ -1,5 +1,6 @@
 //! The wire: transports (raw plain HTTP, HTTPS through reqwest, AgentCore's InvokeAgentRuntime)
-//! behind one seam, the strict SSE parser and JSON-RPC framing.
+//! behind one seam, the strict SSE parser, the timing of
+//! streamed responses and JSON-RPC framing.
 
 pub mod agentcore;
 pub mod http;
@@ -8,4 +9,5 @@ pub mod plain;
 pub mod platform;
 pub mod reqwest_transport;
 pub mod sse;
+pub mod stream_timing;
 pub mod transport;

@@ -112,6 +112,11 @@ impl SseParser {
         &self.out.events
     }
 
+    /// Takes the events dispatched so far, so that a long stream read event by event holds none.
+    pub fn take_events(&mut self) -> Vec<SseEvent> {
+        std::mem::take(&mut self.out.events)
+    }
+
     /// Feeds the next chunk; returns how many events it completed. A large chunk (a whole body)
     /// goes in 64 KiB pieces, so the parser never holds a second copy of it: only the line in
     /// progress is buffered.

@@ -255,6 +255,7 @@ where
         timings: Timings {
             first_byte: head.first_byte,
             total: started.elapsed(),
+            sent: sent.saturating_duration_since(started),
         },
         cut,
     })

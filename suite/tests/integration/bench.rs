@@ -238,6 +238,7 @@ async fn shards_merge_exactly_into_one_run() {
     assert_eq!(results["requests"], 300);
     assert_eq!(results["errors"], 0);
     assert_eq!(merged["merged_from"], 3);
+    assert_eq!(results["streams"]["responses"], 300, "the stream metrics add up too");
     assert!(merged.get("shard").is_none());
     let field = |v: &Value, name: &str| v["results"]["latency_ms"][name].as_f64().unwrap();
     let shard_max = shards.iter().map(|s| field(s, "max")).fold(0.0, f64::max);
@@ -326,6 +327,83 @@ async fn shards_merge_exactly_into_one_run() {
     }
 }
 
+/// A tool that logs three times, 50 ms apart, and answers: four events a response, and the
+/// gaps, the first event and the response event where the server put them; `check` says the same.
+#[test]
+fn streamed_responses_are_timed_event_by_event() {
+    let saved = scratch("streams.json");
+    let logging = ["--call", "test_tool_with_logging", "--mix", "tools/call"];
+    let out = suite(
+        &[
+            &logging[..],
+            &[
+                "--requests",
+                "12",
+                "--concurrency",
+                "3",
+                "--quiet",
+                "--save",
+                saved.to_str().unwrap(),
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let streams = json_of(&saved)["results"]["streams"].clone();
+    let ms = |name: &str, at: &str| streams[name][at].as_f64().unwrap();
+    assert_eq!(streams["responses"], 12, "{streams}");
+    assert_eq!(
+        (ms("events_per_response", "p50"), ms("events_per_response", "max")),
+        (4.0, 4.0),
+        "{streams}"
+    );
+    assert_eq!(streams["gaps"], 36, "three gaps a response");
+    assert!((45.0..200.0).contains(&ms("gap_ms", "p50")), "{streams}");
+    assert!(
+        ms("first_event_ms", "p50") < 45.0,
+        "the first log comes at once: {streams}"
+    );
+    assert!(
+        ms("response_event_ms", "p50") >= ms("first_event_ms", "p50") + 90.0,
+        "{streams}"
+    );
+    assert!(ms("head_ms", "p50") <= ms("first_event_ms", "p50"), "{streams}");
+    let chart = std::fs::read_to_string(saved.with_extension("streams.svg")).unwrap();
+    assert!(
+        chart.contains("gap between events") && chart.contains("response event"),
+        "{chart}"
+    );
+    let human = suite(&[&logging[..], &["--requests", "3", "--quiet"]].concat());
+    assert!(
+        text(&human.stdout).contains("streamed 3 responses: head p50"),
+        "{}",
+        text(&human.stdout)
+    );
+
+    let check = super::common::suite(&[
+        "check",
+        "--only",
+        "latency.tools-call",
+        "--call",
+        "test_tool_with_logging",
+        "--samples",
+        "3",
+    ]);
+    let said = text(&check.stdout);
+    assert!(
+        said.contains("streamed (3 of the samples)") && said.contains("up to 4 events a response"),
+        "{said}"
+    );
+    assert!(said.contains("gaps between events p50 5"), "{said}");
+    for file in [
+        saved.clone(),
+        saved.with_extension("svg"),
+        saved.with_extension("streams.svg"),
+    ] {
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 #[test]
 fn history_formats_for_bencher_and_github_action_benchmark() {
     let smaller = scratch("smaller.json");
@@ -351,6 +429,10 @@ fn history_formats_for_bencher_and_github_action_benchmark() {
     let latency = &measures["latency"];
     assert!(latency["value"].as_f64().unwrap() > 0.0 && latency["upper_value"].as_f64() >= latency["value"].as_f64());
     assert!(measures["throughput"]["value"].as_f64().unwrap() > 0.0);
+    assert!(
+        measures["first-event"]["value"].as_f64().unwrap() > 0.0,
+        "the reference server streams"
+    );
     let smaller: Value = json_of(&smaller);
     let units: Vec<&str> = smaller
         .as_array()
@@ -358,7 +440,8 @@ fn history_formats_for_bencher_and_github_action_benchmark() {
         .iter()
         .map(|e| e["unit"].as_str().unwrap())
         .collect();
-    assert_eq!(units, ["ms", "ms", "ms"]);
+    assert_eq!(units, ["ms", "ms", "ms", "ms"]);
+    assert!(smaller[3]["name"].as_str().unwrap().ends_with(" first event p50"));
     assert!(smaller[0]["name"].as_str().unwrap().ends_with(" p50"));
     let bigger: Value = json_of(&bigger);
     assert_eq!(bigger[0]["unit"], "req/s");

@@ -131,6 +131,7 @@ where
                     timings: Timings {
                         first_byte: started.elapsed(),
                         total: started.elapsed(),
+                        sent: Default::default(),
                     },
                     cut: None,
                 })),
