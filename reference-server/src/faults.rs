@@ -156,6 +156,9 @@ faults! {
     ToolAddedWritable = "tool-added-writable", trips "": "a new tool archive_notes, not read-only";
     PromptArgumentAdded = "prompt-argument-added", trips "": "test_simple_prompt takes a new required argument";
     ToolsReordered = "tools-reordered", trips "": "tools/list in reverse order";
+    // held streams: no check trips these; `bench --streams` counts what they do
+    StreamsCapped = "streams-capped", trips "": "more than 20 responses streaming at once: the rest are answered 503";
+    StreamsCut = "streams-cut", trips "": "a response still streaming after 0.5 s ends without its result";
 }
 
 /// The drift each surface fault makes, as `surface --baseline` classifies it against the clean

@@ -72,6 +72,8 @@ pub(crate) struct Server {
     pub notes: std::sync::Mutex<Vec<String>>,
     /// tools/list answers so far (the tools-list-unstable fault rotates by it).
     pub tools_listed: std::sync::atomic::AtomicUsize,
+    /// Responses streaming now (the streams-capped fault refuses past a limit).
+    pub streaming: std::sync::atomic::AtomicUsize,
 }
 
 impl Server {
@@ -95,6 +97,7 @@ pub fn router(config: Config) -> Router {
         sessions: stateful.then(session::Sessions::default),
         notes: std::sync::Mutex::new(vec!["a note that only delete_notes removes".to_string()]),
         tools_listed: std::sync::atomic::AtomicUsize::new(0),
+        streaming: std::sync::atomic::AtomicUsize::new(0),
     });
     Router::new()
         .route("/ping", get(ping::ping))

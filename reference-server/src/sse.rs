@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -137,12 +137,19 @@ where
         }
         return sse_response(&server, Body::from(body));
     }
+    let streaming = Streaming::start(&server);
+    if server.fault(Fault::StreamsCapped) && streaming.count > STREAMS_CAP {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
     let task_server = server.clone();
     tokio::spawn(async move {
+        let _streaming = streaming;
         let server = task_server;
         let period = server.config.keepalive;
         // Starting one period from now: awaiting an interval's immediate first tick costs a timer turn (~1 ms).
         let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        let cut = tokio::time::sleep(STREAM_CUT_AFTER);
+        tokio::pin!(cut);
         let outcome = loop {
             tokio::select! {
                 outcome = &mut work => break outcome,
@@ -153,6 +160,7 @@ where
                 }
                 // The client closed the stream: the request is cancelled, its work dropped.
                 _ = tx.closed() => return,
+                _ = &mut cut, if server.fault(Fault::StreamsCut) => return,
             }
         };
         finish(&server, &id, outcome, &tx, &emitter.event_ids);
@@ -162,6 +170,34 @@ where
     });
     let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|b| b.map(Ok::<_, Infallible>)));
     sse_response(&server, Body::from_stream(stream))
+}
+
+/// Under streams-capped, the most responses streaming at once.
+const STREAMS_CAP: usize = 20;
+/// Under streams-cut, how long a response may stream before it ends without its result.
+const STREAM_CUT_AFTER: Duration = Duration::from_millis(500);
+
+/// Counts a streaming response while it lives.
+struct Streaming {
+    server: Arc<Server>,
+    /// How many were streaming with this one.
+    count: usize,
+}
+
+impl Streaming {
+    fn start(server: &Arc<Server>) -> Streaming {
+        let count = server.streaming.fetch_add(1, std::sync::atomic::Ordering::AcqRel) + 1;
+        Streaming {
+            server: server.clone(),
+            count,
+        }
+    }
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        self.server.streaming.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// Queues the response event (framed as the faults dictate) after whatever the work emitted.

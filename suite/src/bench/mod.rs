@@ -7,6 +7,7 @@
 
 pub mod coldstarts;
 pub mod histograms;
+pub mod hold;
 pub mod render;
 pub mod results;
 pub mod streams;
@@ -67,6 +68,8 @@ pub struct BenchSpec {
     pub wait: Option<Duration>,
     /// `--shard I/N`: this runner sends its share (the rate and request count divided).
     pub shard: Option<results::Shard>,
+    /// `--streams N --hold D`: long-lived streams held open while the mix runs.
+    pub hold: Option<hold::HoldSpec>,
 }
 
 impl BenchSpec {
@@ -85,6 +88,10 @@ impl BenchSpec {
         BenchSpec {
             load,
             requests: self.requests.map(|total| shard.share(total)),
+            hold: self.hold.clone().map(|hold| hold::HoldSpec {
+                streams: shard.share(hold.streams as u64) as usize,
+                ..hold
+            }),
             ..self.clone()
         }
     }
@@ -114,8 +121,46 @@ impl Default for Mix {
 #[derive(Clone, Debug)]
 pub struct Template {
     pub name: String,
+    method: reqwest::Method,
     headers: hyper::HeaderMap,
-    body: hyper::body::Bytes,
+    /// The body before and after its JSON-RPC id, which each request gets anew: a session's
+    /// requests MUST NOT reuse an id (MCP basic/index "Requests"), and a stateful server that
+    /// routes responses by id loses one of two in flight with the same id.
+    body: (hyper::body::Bytes, Option<hyper::body::Bytes>),
+}
+
+impl Template {
+    /// The body with JSON-RPC id `id` (the body as it is when it has none).
+    fn body(&self, id: u64) -> hyper::body::Bytes {
+        match &self.body {
+            (whole, None) => whole.clone(),
+            (before, Some(after)) => {
+                let id = id.to_string();
+                let mut body = Vec::with_capacity(before.len() + id.len() + after.len());
+                body.extend_from_slice(before);
+                body.extend_from_slice(id.as_bytes());
+                body.extend_from_slice(after);
+                body.into()
+            }
+        }
+    }
+}
+
+/// The mix's JSON-RPC ids count from here, past the ids the probe used in the same session.
+const MIX_IDS: u64 = 1 << 32;
+
+/// `body` split around its JSON-RPC `id` (serialized with its keys in order, so the top-level
+/// `"id"` comes before `"params"`, whatever they hold).
+fn split_at_id(body: Vec<u8>, id: Option<&Value>) -> (hyper::body::Bytes, Option<hyper::body::Bytes>) {
+    let found = id.and_then(|id| {
+        let needle = format!("\"id\":{id}").into_bytes();
+        let at = body.windows(needle.len()).position(|w| w == needle.as_slice())?;
+        Some((at + 5, at + needle.len()))
+    });
+    match found {
+        Some((start, end)) => (body[..start].to_vec().into(), Some(body[end..].to_vec().into())),
+        None => (body.into(), None),
+    }
 }
 
 /// Progress while the load runs, about once a second.
@@ -180,11 +225,25 @@ pub async fn run(
                 .await?
         }
     };
-    let mix = request_mix(plan, &running).await?;
+    let (mix, cx) = request_mix(plan, &running).await?;
     let route = match running.facts.endpoint.clone() {
         Some(endpoint) if endpoint.scheme() == "http" && !proxied(&endpoint) => Route::Plain(endpoint),
-        Some(endpoint) => Route::Pooled(client(plan, &endpoint)?, endpoint),
+        Some(endpoint) => Route::Pooled(client(plan, &endpoint, concurrency_of(plan.load))?, endpoint),
         None => Route::Transport(running.transport.clone(), running.facts.mcp_path.clone()),
+    };
+    let holding = match (&plan.hold, &running.facts.endpoint) {
+        (None, _) => None,
+        (Some(spec), Some(endpoint)) => {
+            raise_open_files_limit(spec.streams + concurrency_of(plan.load) + 64);
+            let client = client(plan, endpoint, spec.streams)?;
+            Some(hold::start(spec, &cx, client, endpoint.clone(), plan.timeout).await?)
+        }
+        (Some(_), None) => {
+            return Err(Error::Usage(format!(
+                "--streams holds connections to the server itself; {} is reached through a platform (--arn), where each would be an invocation held against the quota",
+                running.facts.label
+            )));
+        }
     };
     let started_at_ms = unix_ms();
     let shared = Arc::new(Shared {
@@ -193,9 +252,7 @@ pub async fn run(
         done: AtomicU64::new(0),
         errors: AtomicU64::new(0),
     });
-    let concurrency = match plan.load {
-        Load::Closed { concurrency } | Load::Open { concurrency, .. } => concurrency.max(1),
-    };
+    let concurrency = concurrency_of(plan.load).max(1);
     let mut workers = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
         let worker = Worker {
@@ -244,20 +301,67 @@ pub async fn run(
         started_at_ms,
         ended_at_ms: started_at_ms + elapsed_ms.max(1),
     };
+    let held = match holding {
+        Some(holding) => Some(holding.finish().await),
+        None => None,
+    };
     let label = running.facts.label.clone();
     let cold_starts = running.facts.container.as_ref().map(ColdStarts::of);
     running.stop().await;
     let mut report = BenchReport::new(whole, &label, &mix, &latency, errors, window);
     report.results.cold_starts = cold_starts;
     report.results.streams = streams.results();
+    report.results.held = held;
+    report.results.suite_peak_rss_mb = peak_rss_mb();
     Ok(report)
+}
+
+fn concurrency_of(load: Load) -> usize {
+    match load {
+        Load::Closed { concurrency } | Load::Open { concurrency, .. } => concurrency,
+    }
+}
+
+/// The suite's own peak memory (resident set high-water mark) so far, where the OS says it.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Raises the soft limit on open files toward `wanted` (up to the hard limit): holding a
+/// thousand streams takes a thousand sockets, past the common default of 1,024.
+fn raise_open_files_limit(wanted: usize) {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && (limit.rlim_cur as usize) < wanted {
+                limit.rlim_cur = (wanted as libc::rlim_t).min(limit.rlim_max);
+                libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = wanted;
 }
 
 /// The requests to send (`--mix` picks the parts): tools/list and a tools/call of the fastest tool
 /// the call policy allows that needs no arguments (or the `--call`ed ones), in the server's first
 /// spoken era; a server without tools gets ping (or server/discover). A stateful server's session
 /// is opened once and used by every request.
-async fn request_mix(plan: &BenchSpec, running: &crate::targets::Running) -> Result<Vec<Template>, Error> {
+async fn request_mix(plan: &BenchSpec, running: &crate::targets::Running) -> Result<(Vec<Template>, Cx), Error> {
     let options = ProbeSettings {
         timeout: plan.timeout,
         headers: plan.headers.clone(),
@@ -289,7 +393,7 @@ async fn request_mix(plan: &BenchSpec, running: &crate::targets::Running) -> Res
         }
         let method = if era == Era::Legacy { "ping" } else { "server/discover" };
         mix.push(template(&cx, method, method, json!({}))?);
-        return Ok(mix);
+        return Ok((mix, cx));
     }
     if plan.mix.list {
         mix.push(template(&cx, "tools/list", "tools/list", json!({}))?);
@@ -304,7 +408,7 @@ async fn request_mix(plan: &BenchSpec, running: &crate::targets::Running) -> Res
         }
         mix.extend(calls);
     }
-    Ok(mix)
+    Ok((mix, cx))
 }
 
 /// The `--call`ed tools, or else the fastest argument-free tool the call policy allows (with
@@ -349,7 +453,11 @@ async fn tool_calls(plan: &BenchSpec, cx: &Cx) -> Result<Vec<Template>, Error> {
 }
 
 fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Result<Template, Error> {
-    let mut req = cx.standard(method, params);
+    template_of(cx, name, cx.standard(method, params))
+}
+
+/// `req` with the user's `--header`s, ready to send again and again.
+fn template_of(cx: &Cx, name: &str, mut req: crate::probe::Req) -> Result<Template, Error> {
     for (header, value) in &cx.settings().headers {
         req = req.header(header, value);
     }
@@ -362,20 +470,23 @@ fn template(cx: &Cx, name: &str, method: &str, params: Value) -> Result<Template
         };
         headers.append(header, value);
     }
+    let method = reqwest::Method::from_bytes(req.method.as_bytes())
+        .map_err(|_| Error::Usage(format!("{name}: a method that cannot be sent")))?;
+    let id = req.expect.as_ref().map(|(id, _)| id);
     Ok(Template {
         name: name.to_string(),
+        method,
         headers,
-        body: req.body.into(),
+        body: split_at_id(req.body, id),
     })
 }
 
-/// A pooled client: one kept-alive connection per worker, Nagle off, no redirects.
-fn client(plan: &BenchSpec, endpoint: &url::Url) -> Result<reqwest::Client, Error> {
+/// A pooled client: `connections` kept alive (one per worker or held stream), Nagle off, no
+/// redirects.
+fn client(plan: &BenchSpec, endpoint: &url::Url, connections: usize) -> Result<reqwest::Client, Error> {
     client_builder(&plan.tls, proxied(endpoint))
         .map_err(Error::Usage)?
-        .pool_max_idle_per_host(match plan.load {
-            Load::Closed { concurrency } | Load::Open { concurrency, .. } => concurrency,
-        })
+        .pool_max_idle_per_host(connections)
         .build()
         .map_err(|e| Error::Setup(format!("cannot set up the HTTP client: {e}")))
 }
@@ -541,9 +652,15 @@ impl Worker {
             }
             let template = &self.mix[slot as usize % self.mix.len()];
             let sent = match &self.route {
-                Route::Plain(endpoint) => self.send_plain(endpoint, &mut connection, template).await,
-                Route::Pooled(client, endpoint) => self.send(client, endpoint, template).await,
-                Route::Transport(transport, path) => self.send_through(transport.as_ref(), path, template).await,
+                Route::Plain(endpoint) => {
+                    self.send_plain(endpoint, &mut connection, template, MIX_IDS + slot)
+                        .await
+                }
+                Route::Pooled(client, endpoint) => self.send(client, endpoint, template, MIX_IDS + slot).await,
+                Route::Transport(transport, path) => {
+                    self.send_through(transport.as_ref(), path, template, MIX_IDS + slot)
+                        .await
+                }
             };
             let micros = start.elapsed().as_micros().clamp(1, 600_000_000) as u64;
             let _ = tally.latency.record(micros);
@@ -560,7 +677,13 @@ impl Worker {
     }
 
     /// One request on the worker's connection (opened, or reopened after an error, as needed).
-    async fn send_plain(&self, endpoint: &url::Url, connection: &mut Option<Connection>, template: &Template) -> Sent {
+    async fn send_plain(
+        &self,
+        endpoint: &url::Url,
+        connection: &mut Option<Connection>,
+        template: &Template,
+        id: u64,
+    ) -> Sent {
         let exchange = async {
             if connection.as_ref().is_none_or(|c| c.sender.is_closed()) {
                 *connection = Some(connect(endpoint).await?);
@@ -575,7 +698,7 @@ impl Worker {
             };
             let mut request = hyper::Request::post(path_and_query)
                 .header("host", host)
-                .body(http_body_util::Full::new(template.body.clone()))
+                .body(http_body_util::Full::new(template.body(id)))
                 .map_err(|_| "request".to_string())?;
             request.headers_mut().extend(template.headers.clone());
             open.sender.ready().await.map_err(|_| "connection closed".to_string())?;
@@ -606,11 +729,11 @@ impl Worker {
     }
 
     /// One request read to its end through the pooled client.
-    async fn send(&self, client: &reqwest::Client, endpoint: &url::Url, template: &Template) -> Sent {
+    async fn send(&self, client: &reqwest::Client, endpoint: &url::Url, template: &Template, id: u64) -> Sent {
         let request = client
             .post(endpoint.clone())
             .headers(template.headers.clone())
-            .body(template.body.clone());
+            .body(template.body(id));
         let exchange = async {
             let sent = Instant::now();
             let mut response = request
@@ -631,7 +754,7 @@ impl Worker {
     }
 
     /// One request through the target's own transport (InvokeAgentRuntime for a runtime).
-    async fn send_through(&self, transport: &dyn Transport, path: &str, template: &Template) -> Sent {
+    async fn send_through(&self, transport: &dyn Transport, path: &str, template: &Template, id: u64) -> Sent {
         let request = crate::wire::transport::HttpRequest {
             method: "POST".into(),
             path: path.to_string(),
@@ -640,7 +763,7 @@ impl Worker {
                 .iter()
                 .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
                 .collect(),
-            body: template.body.to_vec(),
+            body: template.body(id).to_vec(),
         };
         let limits = crate::wire::transport::Limits {
             timeout: self.plan.timeout,
@@ -677,5 +800,26 @@ impl Worker {
             Err(e) => Err(e.to_string()),
         };
         outcome.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_request_gets_its_own_id() {
+        let body = br#"{"id":7,"jsonrpc":"2.0","method":"tools/call","params":{"arguments":{"id":7},"name":"x"}}"#;
+        let template = Template {
+            name: "tools/call x".into(),
+            method: reqwest::Method::POST,
+            headers: hyper::HeaderMap::new(),
+            body: split_at_id(body.to_vec(), Some(&json!(7))),
+        };
+        let sent: Value = serde_json::from_slice(&template.body(4_294_967_301)).unwrap();
+        assert_eq!(sent["id"], 4_294_967_301u64);
+        assert_eq!(sent["params"]["arguments"]["id"], 7, "only the top-level id changes");
+        let notification = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+        assert_eq!(split_at_id(notification.to_vec(), None).0.as_ref(), notification);
     }
 }

@@ -37,8 +37,14 @@ pub fn render_human(report: &BenchReport, deltas: Option<&[Delta]>) -> String {
             streams.summary()
         ));
     }
+    if let Some(held) = &r.held {
+        out.push_str(&format!("  {}\n", held.summary()));
+    }
     for (kind, count) in &r.errors_by_kind {
         out.push_str(&format!("  error {kind}: {count}\n"));
+    }
+    if let Some(peak) = r.suite_peak_rss_mb {
+        out.push_str(&format!("  suite peak memory: {peak} MB resident\n"));
     }
     if let Some(note) = throttle_note(report) {
         out.push_str(&format!("  {note}\n"));
@@ -98,6 +104,9 @@ pub fn render_markdown(report: &BenchReport, deltas: Option<&[Delta]>) -> String
             "| events per response | {} | {} | {} |\n",
             events.p50, events.p99, events.max
         ));
+    }
+    if let Some(held) = &r.held {
+        out.push_str(&format!("\n{}\n", held.summary().replace("\n  ", "\n\n")));
     }
     if let Some(note) = throttle_note(report) {
         out.push_str(&format!("\n> **{note}**\n"));

@@ -108,6 +108,12 @@ pub struct Results {
     /// Streamed (SSE) responses: time to head, first event, response event; gaps; events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streams: Option<super::streams::StreamResults>,
+    /// `--streams N --hold D`: what the held streams did, and /ping meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<super::hold::HeldStreams>,
+    /// The suite's own peak memory (MB, resident), where the OS says it; merged: the largest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite_peak_rss_mb: Option<f64>,
     /// The latency histogram itself (microseconds; HdrHistogram V2 + DEFLATE, base64), so that
     /// files from several runners add up to exact percentiles (`bench merge`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,6 +158,8 @@ impl Results {
             curve,
             cold_starts: None,
             streams: None,
+            held: None,
+            suite_peak_rss_mb: None,
             histogram: Some(encode_histogram(latency)),
         }
     }
@@ -243,6 +251,12 @@ impl BenchReport {
         };
         let mut results = Results::of(&latency, errors, window);
         results.streams = streams;
+        results.held = super::hold::HeldStreams::merge(files.iter().filter_map(|(_, f)| f.results.held.as_ref()))
+            .map_err(|e| Error::Usage(format!("bench merge: {e}")))?;
+        results.suite_peak_rss_mb = files
+            .iter()
+            .filter_map(|(_, f)| f.results.suite_peak_rss_mb)
+            .reduce(f64::max);
         Ok(BenchReport {
             shard: None,
             merged_from: Some(files.len()),

@@ -9,6 +9,7 @@ use clap::Args;
 use super::target_args::{TargetArgs, parse_duration};
 use super::{print, until_interrupted};
 use crate::baseline::parse_tolerance;
+use crate::bench::hold::HoldSpec;
 use crate::bench::results::{BenchReport, Shard, compare};
 use crate::bench::{self, BenchSpec, Load, Mix, render};
 use crate::error::Error;
@@ -70,6 +71,21 @@ pub struct BenchArgs {
     /// AgentCore's default of 25 a second (a --rate above it is refused otherwise).
     #[arg(long, value_name = "R/s", value_parser = parse_rate, requires = "arn")]
     pub quota: Option<f64>,
+    /// Hold this many long-lived streams open while the mix runs (GET /mcp streams, or calls of
+    /// --hold-call): the report says how many the server refused or dropped and whether /ping
+    /// stayed healthy.
+    #[arg(long, value_name = "N")]
+    pub streams: Option<usize>,
+    /// How long the --streams are held (default: --duration); the mix starts once they are open.
+    #[arg(long, value_parser = parse_duration, requires = "streams")]
+    pub hold: Option<Duration>,
+    /// Hold calls of this tool (one that takes its time, e.g. `slow`) instead of GET streams; it
+    /// must be read-only unless --call-policy all.
+    #[arg(long, value_name = "TOOL", requires = "streams")]
+    pub hold_call: Option<String>,
+    /// The JSON object of arguments for --hold-call (default `{}`).
+    #[arg(long, value_name = "JSON", requires = "hold_call")]
+    pub hold_args: Option<String>,
     /// No progress line.
     #[arg(long)]
     pub quiet: bool,
@@ -220,6 +236,7 @@ impl BenchRun {
         if !mix.call && !args.target.call.is_empty() {
             return Err(Error::Usage("--call needs tools/call in --mix".into()));
         }
+        let hold = hold_spec(&args)?;
         let baseline = args.gate.baseline()?;
         Ok(BenchRun {
             spec: BenchSpec {
@@ -235,6 +252,7 @@ impl BenchRun {
                 mix,
                 wait: args.target.wait,
                 shard,
+                hold,
             },
             save: args.gate.save,
             baseline,
@@ -243,6 +261,36 @@ impl BenchRun {
             progress: !args.quiet,
         })
     }
+}
+
+/// `--streams N [--hold D] [--hold-call TOOL [--hold-args JSON]]`.
+fn hold_spec(args: &BenchArgs) -> Result<Option<HoldSpec>, Error> {
+    let Some(streams) = args.streams else {
+        return Ok(None);
+    };
+    if streams == 0 {
+        return Err(Error::Usage("--streams must be above zero".into()));
+    }
+    let Some(hold) = args.hold.or(args.duration) else {
+        return Err(Error::Usage(
+            "--streams needs to know how long to hold them: --hold DURATION (or --duration)".into(),
+        ));
+    };
+    let call = match &args.hold_call {
+        Some(tool) => {
+            let text = args.hold_args.as_deref().unwrap_or("{}");
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(arguments) if arguments.is_object() => Some((tool.clone(), arguments)),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--hold-args for `{tool}`: `{text}` is not a JSON object"
+                    )));
+                }
+            }
+        }
+        None => None,
+    };
+    Ok(Some(HoldSpec { streams, hold, call }))
 }
 
 /// Runs the load and prints the results; exit 1 (`Error::Failed`) when a metric regressed.

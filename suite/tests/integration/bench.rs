@@ -448,3 +448,129 @@ fn history_formats_for_bencher_and_github_action_benchmark() {
     let _ = std::fs::remove_file(scratch("smaller.json"));
     let _ = std::fs::remove_file(scratch("bigger.json"));
 }
+
+/// `bench --streams N --hold D` with the bench's own JSON report.
+fn bench_holding(args: &[&str]) -> (Output, Value) {
+    let out = suite(
+        &[
+            &["--quiet", "--format", "json", "--concurrency", "2", "--duration", "1s"],
+            args,
+        ]
+        .concat(),
+    );
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out, report)
+}
+
+/// Held calls of the slow tool stay open while the mix runs and /ping says HealthyBusy; the
+/// faults that refuse or cut streams show as refused and dropped, a wrong /ping status as not
+/// healthy; a server without GET streams and a tool the policy forbids are told apart.
+#[test]
+fn held_streams_are_counted_opened_refused_and_dropped() {
+    let slow = [
+        "--streams",
+        "40",
+        "--hold",
+        "2s",
+        "--hold-call",
+        "slow",
+        "--hold-args",
+        r#"{"seconds":30}"#,
+    ];
+    let (out, report) = bench_holding(&slow);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let results = &report["results"];
+    let held = &results["held"];
+    assert_eq!(
+        (
+            &held["requested"],
+            &held["held_to_end"],
+            &held["opened"],
+            &held["refused"],
+            &held["dropped"]
+        ),
+        (&40.into(), &40.into(), &40.into(), &0.into(), &0.into()),
+        "{held}"
+    );
+    assert_eq!(held["kind"], "tools/call slow");
+    assert!(
+        held["events"].as_u64().unwrap() >= 40,
+        "each asked for progress: {held}"
+    );
+    let ping = &held["ping"];
+    assert!(ping["checks"].as_u64().unwrap() >= 3, "{ping}");
+    assert_eq!(
+        ping["busy"], ping["checks"],
+        "the slow calls keep the server HealthyBusy: {ping}"
+    );
+    assert_eq!(results["errors"], 0, "the mix is answered meanwhile: {results}");
+    assert!(results["requests"].as_u64().unwrap() > 50);
+    assert!(results["suite_peak_rss_mb"].as_f64().unwrap() > 1.0);
+
+    let (_, capped) = bench_holding(&[&slow[..], &["--reference-fault", "streams-capped"]].concat());
+    let held = &capped["results"]["held"];
+    assert_eq!((&held["opened"], &held["refused"]), (&20.into(), &20.into()), "{held}");
+    assert_eq!(held["failures"]["refused: HTTP 503"], 20, "{held}");
+
+    let (_, cut) = bench_holding(&[&slow[..], &["--reference-fault", "streams-cut"]].concat());
+    let held = &cut["results"]["held"];
+    assert_eq!(
+        (&held["held_to_end"], &held["dropped"]),
+        (&0.into(), &40.into()),
+        "{held}"
+    );
+    assert_eq!(
+        held["failures"]["dropped: the stream ended without a result"], 40,
+        "{held}"
+    );
+
+    let (_, lowercase) = bench_holding(&[&slow[..], &["--reference-fault", "ping-lowercase-status"]].concat());
+    let ping = &lowercase["results"]["held"]["ping"];
+    assert_eq!(ping["unhealthy"], ping["checks"], "{ping}");
+    assert!(ping["failures"]["status healthy"].as_u64().unwrap() >= 1, "{ping}");
+
+    let human = suite(&[
+        "--streams",
+        "40",
+        "--hold",
+        "1s",
+        "--hold-call",
+        "slow",
+        "--hold-args",
+        r#"{"seconds":30}"#,
+        "--duration",
+        "1s",
+        "--quiet",
+    ]);
+    let said = text(&human.stdout);
+    assert!(
+        said.contains("held 40 of 40 streams (tools/call slow) to the end of 1 s"),
+        "{said}"
+    );
+    assert!(
+        said.contains("GET /ping meanwhile:") && said.contains("suite peak memory:"),
+        "{said}"
+    );
+
+    for (args, says) in [
+        (vec!["--streams", "5"], "GET /mcp opens no stream (HTTP 405)"),
+        (
+            vec!["--streams", "5", "--hold-call", "delete_notes"],
+            "not annotated readOnlyHint: true",
+        ),
+        (vec!["--streams", "5", "--hold-call", "nope"], "lists no such tool"),
+        (vec!["--streams", "0"], "--streams must be above zero"),
+        (
+            vec!["--streams", "5", "--hold-call", "slow", "--hold-args", "[1]"],
+            "is not a JSON object",
+        ),
+    ] {
+        let (out, _) = bench_holding(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says) && stderr.trim().lines().count() == 1, "{stderr}");
+    }
+    let out = suite(&["--streams", "5", "--requests", "10"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--hold DURATION"), "{}", text(&out.stderr));
+}

@@ -73,3 +73,51 @@ async fn python_sdk_stateful_is_judged_as_stateful() {
     let stateful_rules = ["session.terminated-404", "session.reinitialize", "session.id-entropy"];
     assert_passed(&report, &stateful_rules);
 }
+
+/// The SDK's stateful server offers one GET /mcp stream a session: `bench --streams` opens each
+/// in a session of its own and holds them all while the mix runs in the run's session, where
+/// two requests in flight at once each carry their own JSON-RPC id (with one id, the SDK loses
+/// one of the two responses and the request times out).
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sdk_stateful_holds_get_streams_each_in_its_own_session() {
+    let Some(python) = python() else {
+        return;
+    };
+    let (_server, url) = start(&python, "mcp_server.py", &["--stateful"]).await;
+    let args = [
+        "bench",
+        "--url",
+        &url,
+        "--streams",
+        "20",
+        "--hold",
+        "2s",
+        "--duration",
+        "1s",
+        "--concurrency",
+        "2",
+        "--format",
+        "json",
+        "--quiet",
+    ]
+    .map(String::from);
+    let out =
+        tokio::task::spawn_blocking(move || super::common::suite(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+            .await
+            .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let held = &report["results"]["held"];
+    assert_eq!(
+        held["kind"],
+        "GET /mcp",
+        "{}{}",
+        super::common::text(&out.stdout),
+        super::common::text(&out.stderr)
+    );
+    assert_eq!(
+        (&held["held_to_end"], &held["refused"], &held["dropped"]),
+        (&20.into(), &0.into(), &0.into()),
+        "{held}"
+    );
+    assert_eq!(report["results"]["errors"], 0, "{}", report["results"]);
+}
