@@ -10,6 +10,7 @@ pub mod histograms;
 pub mod hold;
 pub mod render;
 pub mod results;
+pub mod sessions;
 pub mod streams;
 
 use std::collections::BTreeMap;
@@ -26,6 +27,7 @@ use crate::checks;
 use crate::error::Error;
 use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
 use crate::targets::{Target, WaitProgress};
+use crate::wire::agentcore::contract::RUNTIME_SESSION_ID;
 use crate::wire::http::MAX_BODY_BYTES;
 use crate::wire::platform::{Answer, Credential};
 use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
@@ -34,6 +36,7 @@ use crate::wire::transport::{Heard, Transport, WireError};
 use histograms::histogram;
 pub use results::BenchReport;
 use results::THROTTLED;
+use sessions::{SessionPlan, SessionTally};
 use streams::StreamTally;
 
 /// The platform's refusals for load over a quota.
@@ -70,6 +73,8 @@ pub struct BenchSpec {
     pub shard: Option<results::Shard>,
     /// `--streams N --hold D`: long-lived streams held open while the mix runs.
     pub hold: Option<hold::HoldSpec>,
+    /// `--sessions N` (through a platform): the requests spread over N runtime sessions.
+    pub sessions: Option<usize>,
 }
 
 impl BenchSpec {
@@ -88,6 +93,7 @@ impl BenchSpec {
         BenchSpec {
             load,
             requests: self.requests.map(|total| shard.share(total)),
+            sessions: self.sessions.map(|n| (shard.share(n as u64) as usize).max(1)),
             hold: self.hold.clone().map(|hold| hold::HoldSpec {
                 streams: shard.share(hold.streams as u64) as usize,
                 ..hold
@@ -183,6 +189,7 @@ struct Tally {
     latency: Histogram<u64>,
     errors: BTreeMap<String, u64>,
     streams: StreamTally,
+    sessions: SessionTally,
 }
 
 /// Writes the JSON and, beside it, the latency chart (.svg), the streamed responses' timeline
@@ -231,6 +238,21 @@ pub async fn run(
         Some(endpoint) => Route::Pooled(client(plan, &endpoint, concurrency_of(plan.load))?, endpoint),
         None => Route::Transport(running.transport.clone(), running.facts.mcp_path.clone()),
     };
+    let session_plan = match plan.sessions {
+        None => None,
+        Some(_) if !matches!(route, Route::Transport(..)) || running.transport.platform().is_none() => {
+            return Err(Error::Usage(
+                "--sessions spreads requests over runtime sessions: it needs a target reached through AgentCore (--arn)".into(),
+            ));
+        }
+        Some(_) if cx.stateful() => {
+            return Err(Error::Usage(format!(
+                "--sessions: {} is stateful (it minted an Mcp-Session-Id), and each new runtime session is a new server that does not know it",
+                running.facts.label
+            )));
+        }
+        Some(n) => Some(Arc::new(SessionPlan::new(n))),
+    };
     let holding = match (&plan.hold, &running.facts.endpoint) {
         (None, _) => None,
         (Some(spec), Some(endpoint)) => {
@@ -256,6 +278,7 @@ pub async fn run(
     let mut workers = Vec::with_capacity(concurrency);
     for _ in 0..concurrency {
         let worker = Worker {
+            sessions: session_plan.clone(),
             route: route.clone(),
             mix: mix.clone(),
             plan: plan.clone(),
@@ -267,6 +290,7 @@ pub async fn run(
         let mut latency = histogram();
         let mut errors: BTreeMap<String, u64> = BTreeMap::new();
         let mut streams = StreamTally::default();
+        let mut sessions = SessionTally::default();
         for worker in workers {
             let tally = worker
                 .await
@@ -278,13 +302,14 @@ pub async fn run(
                 *errors.entry(kind).or_default() += count;
             }
             streams.add_tally(&tally.streams);
+            sessions.add_tally(&tally.sessions);
         }
-        Ok::<_, Error>((latency, errors, streams))
+        Ok::<_, Error>((latency, errors, streams, sessions))
     };
     tokio::pin!(collect);
     let second = Duration::from_secs(1);
     let mut ticks = tokio::time::interval_at((shared.started + second).into(), second);
-    let (latency, errors, streams) = loop {
+    let (latency, errors, streams, sessions) = loop {
         tokio::select! {
             result = &mut collect => break result?,
             _ = ticks.tick() => tick(Tick {
@@ -312,6 +337,7 @@ pub async fn run(
     report.results.cold_starts = cold_starts;
     report.results.streams = streams.results();
     report.results.held = held;
+    report.results.runtime_sessions = plan.sessions.map(|n| sessions.results(n));
     report.results.suite_peak_rss_mb = peak_rss_mb();
     Ok(report)
 }
@@ -504,6 +530,8 @@ enum Route {
 }
 
 struct Worker {
+    /// `--sessions`: which runtime session each request goes to.
+    sessions: Option<Arc<SessionPlan>>,
     route: Route,
     mix: Vec<Template>,
     plan: BenchSpec,
@@ -630,6 +658,7 @@ impl Worker {
             latency: histogram(),
             errors: BTreeMap::new(),
             streams: StreamTally::default(),
+            sessions: SessionTally::default(),
         };
         let end = self.plan.duration.map(|d| self.shared.started + d);
         let mut connection: Option<Connection> = None;
@@ -664,6 +693,9 @@ impl Worker {
             };
             let micros = start.elapsed().as_micros().clamp(1, 600_000_000) as u64;
             let _ = tally.latency.record(micros);
+            if let Some(sessions) = &self.sessions {
+                tally.sessions.record(sessions.for_slot(slot).1, micros);
+            }
             self.shared.done.fetch_add(1, Ordering::Relaxed);
             if let Some(stream) = &sent.stream {
                 tally.streams.add(stream);
@@ -755,14 +787,19 @@ impl Worker {
 
     /// One request through the target's own transport (InvokeAgentRuntime for a runtime).
     async fn send_through(&self, transport: &dyn Transport, path: &str, template: &Template, id: u64) -> Sent {
+        let mut headers: Vec<(String, String)> = template
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+            .collect();
+        if let Some(sessions) = &self.sessions {
+            let (session, _) = sessions.for_slot(id - MIX_IDS);
+            headers.push((RUNTIME_SESSION_ID.to_string(), session.to_string()));
+        }
         let request = crate::wire::transport::HttpRequest {
             method: "POST".into(),
             path: path.to_string(),
-            headers: template
-                .headers
-                .iter()
-                .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
-                .collect(),
+            headers,
             body: template.body(id).to_vec(),
         };
         let limits = crate::wire::transport::Limits {

@@ -40,6 +40,9 @@ pub fn render_human(report: &BenchReport, deltas: Option<&[Delta]>) -> String {
     if let Some(held) = &r.held {
         out.push_str(&format!("  {}\n", held.summary()));
     }
+    if let Some(sessions) = &r.runtime_sessions {
+        out.push_str(&format!("  {}\n", sessions.summary()));
+    }
     for (kind, count) in &r.errors_by_kind {
         out.push_str(&format!("  error {kind}: {count}\n"));
     }
@@ -107,6 +110,9 @@ pub fn render_markdown(report: &BenchReport, deltas: Option<&[Delta]>) -> String
     }
     if let Some(held) = &r.held {
         out.push_str(&format!("\n{}\n", held.summary().replace("\n  ", "\n\n")));
+    }
+    if let Some(sessions) = &r.runtime_sessions {
+        out.push_str(&format!("\n{}\n", sessions.summary()));
     }
     if let Some(note) = throttle_note(report) {
         out.push_str(&format!("\n> **{note}**\n"));

@@ -111,6 +111,9 @@ pub struct Results {
     /// `--streams N --hold D`: what the held streams did, and /ping meanwhile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<super::hold::HeldStreams>,
+    /// `--sessions N`: the requests on a new runtime session (cold) and on a running one (warm).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_sessions: Option<super::sessions::RuntimeSessions>,
     /// The suite's own peak memory (MB, resident), where the OS says it; merged: the largest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_peak_rss_mb: Option<f64>,
@@ -159,6 +162,7 @@ impl Results {
             cold_starts: None,
             streams: None,
             held: None,
+            runtime_sessions: None,
             suite_peak_rss_mb: None,
             histogram: Some(encode_histogram(latency)),
         }
@@ -253,6 +257,10 @@ impl BenchReport {
         results.streams = streams;
         results.held = super::hold::HeldStreams::merge(files.iter().filter_map(|(_, f)| f.results.held.as_ref()))
             .map_err(|e| Error::Usage(format!("bench merge: {e}")))?;
+        results.runtime_sessions = super::sessions::RuntimeSessions::merge(
+            files.iter().filter_map(|(_, f)| f.results.runtime_sessions.as_ref()),
+        )
+        .map_err(|e| Error::Usage(format!("bench merge: {e}")))?;
         results.suite_peak_rss_mb = files
             .iter()
             .filter_map(|(_, f)| f.results.suite_peak_rss_mb)

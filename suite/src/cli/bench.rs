@@ -86,6 +86,10 @@ pub struct BenchArgs {
     /// The JSON object of arguments for --hold-call (default `{}`).
     #[arg(long, value_name = "JSON", requires = "hold_call")]
     pub hold_args: Option<String>,
+    /// --arn: spread the requests over N runtime sessions in turn (N microVMs); a session's
+    /// first request (cold) and the others (warm) are reported apart.
+    #[arg(long, value_name = "N", requires = "arn")]
+    pub sessions: Option<usize>,
     /// No progress line.
     #[arg(long)]
     pub quiet: bool,
@@ -195,8 +199,10 @@ impl BenchRun {
                 "bench needs a bound: --duration (e.g. 10s) and/or --requests N".into(),
             ));
         }
-        if args.requests == Some(0) || args.concurrency == Some(0) {
-            return Err(Error::Usage("--requests and --concurrency must be above zero".into()));
+        if args.requests == Some(0) || args.concurrency == Some(0) || args.sessions == Some(0) {
+            return Err(Error::Usage(
+                "--requests, --concurrency and --sessions must be above zero".into(),
+            ));
         }
         let through_platform = args.target.arn.is_some();
         // Through AgentCore: an open loop under the endpoint's quota unless told otherwise.
@@ -253,6 +259,7 @@ impl BenchRun {
                 wait: args.target.wait,
                 shard,
                 hold,
+                sessions: args.sessions,
             },
             save: args.gate.save,
             baseline,

@@ -10,7 +10,7 @@ use crate::wire::agentcore::contract::{
     RUNTIME_SESSION_ID, RuntimeArn, check_runtime_session_id, new_runtime_session_id,
 };
 use crate::wire::agentcore::{AgentCoreTransport, Auth, CHECK_CALLS_PER_SECOND, RuntimeSpec};
-use crate::wire::platform::{Answer, Credential};
+use crate::wire::platform::Answer;
 use crate::wire::reqwest_transport::TlsTrust;
 use crate::wire::transport::{Heard, HttpRequest, Limits};
 
@@ -121,7 +121,7 @@ impl RemoteTarget {
         let limits = Limits::probe(timeout);
         let cannot = |why: String| Error::Setup(format!("cannot invoke {}: {why}", self.spec.arn.text));
         match agentcore
-            .call(&ping, Credential::Configured, limits, &mut |_| Heard::Answer)
+            .call_retrying_throttled(&ping, limits, &mut |_| Heard::Answer)
             .await
             .map_err(|e| cannot(e.to_string()))?
         {

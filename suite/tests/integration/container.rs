@@ -483,6 +483,45 @@ async fn the_emulator_gives_each_runtime_session_its_own_container() {
         .message;
     assert!(numbers.contains("first request on a new session"), "{numbers}");
     println!("--image cold vs warm: {numbers}");
+    // bench --sessions 3: three more containers, each session's first request waiting for its own.
+    let endpoint = emulator.endpoint_url();
+    let args = [
+        "bench",
+        "--arn",
+        super::remote::ARN,
+        "--endpoint-url",
+        &endpoint,
+        "--sessions",
+        "3",
+        "--rate",
+        "6",
+        "--requests",
+        "12",
+        "--mix",
+        "tools/list",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    let keys = vec![
+        ("AWS_ACCESS_KEY_ID", super::remote::ACCESS_KEY.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", super::remote::SECRET.to_string()),
+    ];
+    let out = super::remote::run_cli(args.iter().map(|a| a.to_string()).collect(), keys).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sessions = &report["results"]["runtime_sessions"];
+    assert_eq!(
+        (&sessions["cold"], &sessions["warm"]),
+        (&3.into(), &9.into()),
+        "{sessions}"
+    );
+    let p50 = |which: &str| sessions[which]["p50"].as_f64().unwrap();
+    assert!(
+        p50("cold_ms") > p50("warm_ms"),
+        "a new container is slower than a running one: {sessions}"
+    );
+    println!("bench --sessions 3 through the emulator with --image: {sessions}");
     // Idle sessions stop after the idle timeout.
     let deadline = Instant::now() + Duration::from_secs(60);
     while emulator.live_sessions() > 0 && Instant::now() < deadline {

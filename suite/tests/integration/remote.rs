@@ -490,7 +490,7 @@ async fn platform_checks_catch_a_platform_that_checks_nothing() {
 const BIN: &str = env!("CARGO_BIN_EXE_agentcore-mcp-suite");
 
 /// Runs the binary with `env` (and no AWS configuration from this machine) on a blocking thread.
-async fn run_cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> std::process::Output {
+pub async fn run_cli(args: Vec<String>, env: Vec<(&'static str, String)>) -> std::process::Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(BIN)
             .args(&args)
@@ -891,6 +891,62 @@ async fn bench_through_the_platform_respects_and_reports_its_quota() {
         "an open loop at 20/s by default: {:?} {said}{}",
         human.status,
         text(&human.stderr)
+    );
+
+    // --sessions 4: the requests in turn over four new runtime sessions, first ones apart.
+    let before = emulator.live_sessions();
+    let out = run_cli(
+        bench(&["--rate", "4", "--sessions", "4", "--requests", "10", "--format", "json"]),
+        env(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sessions = &report["results"]["runtime_sessions"];
+    assert_eq!(
+        (&sessions["sessions"], &sessions["cold"], &sessions["warm"]),
+        (&4.into(), &4.into(), &6.into()),
+        "{sessions}"
+    );
+    assert_eq!(report["results"]["errors"], 0, "{}", report["results"]);
+    assert!(
+        emulator.live_sessions() >= before + 4,
+        "four more runtime sessions reached the emulator"
+    );
+    let human = run_cli(bench(&["--rate", "4", "--sessions", "2", "--requests", "4"]), env()).await;
+    assert!(
+        text(&human.stdout).contains("2 runtime sessions: a session's first request (cold) p50"),
+        "{}",
+        text(&human.stdout)
+    );
+    emulator.shutdown().await;
+    let (stateful, _server) = reference_server(Config {
+        stateful: true,
+        ..reference(&[])
+    })
+    .await;
+    let emulator = Emulator::start(emulator_config(Upstream::Url(stateful.parse().unwrap())))
+        .await
+        .unwrap();
+    let endpoint = emulator.endpoint_url();
+    let args = [
+        "bench",
+        "--arn",
+        ARN,
+        "--endpoint-url",
+        &endpoint,
+        "--sessions",
+        "2",
+        "--requests",
+        "4",
+        "--quiet",
+    ];
+    let refused = run_cli(args.iter().map(|s| s.to_string()).collect(), env()).await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("is stateful"),
+        "{}",
+        text(&refused.stderr)
     );
     emulator.shutdown().await;
 }

@@ -181,9 +181,9 @@ mod transport {
         }
 
         /// `call`, with a throttled call tried again up to three times, 1, 2 and 4 s apart: what
-        /// the probe's exchanges go through, so that a quota shared with other callers does not
-        /// turn into a verdict about the server.
-        async fn call_retrying_throttled(
+        /// the probe's exchanges and the first ping go through, so that a quota shared with other
+        /// callers does not turn into a verdict about the server.
+        pub async fn call_retrying_throttled(
             &self,
             request: &HttpRequest,
             limits: Limits,
