@@ -510,3 +510,52 @@ async fn watch_ping(
     }
     (health, latency)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shard(opened: u64, refused: u64, ping_ms: &[u64]) -> HeldStreams {
+        let mut latency = histogram();
+        for ms in ping_ms {
+            latency.record(ms * 1000).unwrap();
+        }
+        HeldStreams {
+            requested: opened + refused,
+            kind: "GET /mcp".into(),
+            hold_s: 10.0,
+            held_to_end: opened,
+            opened,
+            refused,
+            failures: BTreeMap::from([("refused: HTTP 503".to_string(), refused)]),
+            opening_s: 0.5 + refused as f64,
+            ping: Some(PingHealth {
+                checks: ping_ms.len() as u64,
+                healthy: ping_ms.len() as u64,
+                latency_ms: Percentiles::of_micros(&latency),
+                histogram: encode_histogram(&latency),
+                ..PingHealth::default()
+            }),
+            ..HeldStreams::default()
+        }
+    }
+
+    #[test]
+    fn shards_of_held_streams_add_up() {
+        let merged = HeldStreams::merge([shard(500, 0, &[1, 2]), shard(480, 20, &[3, 40])].iter())
+            .unwrap()
+            .unwrap();
+        assert_eq!((merged.requested, merged.held_to_end, merged.refused), (1000, 980, 20));
+        assert_eq!(merged.failures["refused: HTTP 503"], 20);
+        assert_eq!(merged.opening_s, 20.5, "the slowest runner's");
+        let ping = merged.ping.as_ref().unwrap();
+        assert_eq!((ping.checks, ping.healthy), (4, 4));
+        assert!((ping.latency_ms.max - 40.0).abs() < 0.1, "{:?}", ping.latency_ms);
+        assert!(
+            merged.summary().starts_with("held 980 of 1000 streams (GET /mcp)"),
+            "{}",
+            merged.summary()
+        );
+        assert!(HeldStreams::merge(std::iter::empty()).unwrap().is_none());
+    }
+}
