@@ -56,6 +56,18 @@ pub struct HeldStreams {
     /// `GET /mcp` or `tools/call TOOL`.
     pub kind: String,
     pub hold_s: f64,
+    #[serde(flatten)]
+    pub counts: StreamCounts,
+    /// How long opening all of them took (the mix starts then).
+    pub opening_s: f64,
+    /// GET /ping while the streams were held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ping: Option<PingHealth>,
+}
+
+/// What held streams did: one stream's fate, or all of a run's added up.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StreamCounts {
     /// Streams still open when the hold ended.
     pub held_to_end: u64,
     /// Streams the server opened (a 2xx event stream came back), calls made again included.
@@ -66,15 +78,26 @@ pub struct HeldStreams {
     pub dropped: u64,
     /// Held calls that answered before the hold was over (each then called again).
     pub completed: u64,
-    /// Why streams were refused or dropped, counted.
-    pub failures: BTreeMap<String, u64>,
-    /// How long opening all of them took (the mix starts then).
-    pub opening_s: f64,
     /// Events received on the held streams (over each one's first 64 KiB).
     pub events: u64,
-    /// GET /ping while the streams were held.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ping: Option<PingHealth>,
+    /// Why streams were refused or dropped, counted.
+    pub failures: BTreeMap<String, u64>,
+}
+
+impl StreamCounts {
+    fn add(&mut self, more: &StreamCounts) {
+        self.held_to_end += more.held_to_end;
+        self.opened += more.opened;
+        self.refused += more.refused;
+        self.dropped += more.dropped;
+        self.completed += more.completed;
+        self.events += more.events;
+        add_counts(&mut self.failures, &more.failures);
+    }
+
+    fn failed(&mut self, why: String) {
+        *self.failures.entry(why).or_default() += 1;
+    }
 }
 
 /// GET /ping's answers while streams were held: AgentCore's health contract under load.
@@ -105,14 +128,8 @@ impl HeldStreams {
                 ..HeldStreams::default()
             });
             total.requested += held.requested;
-            total.held_to_end += held.held_to_end;
-            total.opened += held.opened;
-            total.refused += held.refused;
-            total.dropped += held.dropped;
-            total.completed += held.completed;
-            total.events += held.events;
+            total.counts.add(&held.counts);
             total.opening_s = total.opening_s.max(held.opening_s);
-            add_counts(&mut total.failures, &held.failures);
             if let Some(p) = &held.ping {
                 let (sum, latency) = ping.get_or_insert_with(Default::default);
                 sum.checks += p.checks;
@@ -133,17 +150,15 @@ impl HeldStreams {
 
     /// One line for summaries.
     pub fn summary(&self) -> String {
+        let c = &self.counts;
         let mut line = format!(
             "held {} of {} streams ({}) to the end of {} s: {} opened, {} refused, {} dropped",
-            self.held_to_end, self.requested, self.kind, self.hold_s, self.opened, self.refused, self.dropped
+            c.held_to_end, self.requested, self.kind, self.hold_s, c.opened, c.refused, c.dropped
         );
-        if self.completed > 0 {
-            line.push_str(&format!(
-                ", {} answered within the hold and called again",
-                self.completed
-            ));
+        if c.completed > 0 {
+            line.push_str(&format!(", {} answered within the hold and called again", c.completed));
         }
-        for (why, n) in &self.failures {
+        for (why, n) in &c.failures {
             line.push_str(&format!("; {why}: {n}"));
         }
         if let Some(ping) = &self.ping {
@@ -235,18 +250,6 @@ struct Holder {
     streams: usize,
 }
 
-/// What one held stream did.
-#[derive(Default)]
-struct Fate {
-    held_to_end: u64,
-    opened: u64,
-    refused: u64,
-    dropped: u64,
-    completed: u64,
-    events: u64,
-    failures: BTreeMap<String, u64>,
-}
-
 impl Holder {
     fn settle(&self) {
         if self.settled.fetch_add(1, Ordering::AcqRel) + 1 == self.streams {
@@ -295,8 +298,8 @@ impl Holder {
 
     /// Holds one stream until `stop` fires: opened again after a held call answers; not after a
     /// refusal or a drop (which are what is counted).
-    async fn hold(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) -> Fate {
-        let mut fate = Fate::default();
+    async fn hold(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) -> StreamCounts {
+        let mut fate = StreamCounts::default();
         let mut first = true;
         loop {
             let opened = tokio::select! {
@@ -308,7 +311,7 @@ impl Holder {
                 Ok(response) => response,
                 Err(why) => {
                     fate.refused += 1;
-                    *fate.failures.entry(format!("refused: {why}")).or_default() += 1;
+                    fate.failed(format!("refused: {why}"));
                     if settle {
                         self.settle();
                     }
@@ -354,7 +357,7 @@ impl Holder {
                         Held::Get { .. } => "the server ended the stream",
                         Held::Call(_) => "the stream ended without a result",
                     });
-                    *fate.failures.entry(format!("dropped: {why}")).or_default() += 1;
+                    fate.failed(format!("dropped: {why}"));
                     break;
                 }
             }
@@ -366,7 +369,7 @@ impl Holder {
 /// Held streams, open, and GET /ping asked meanwhile.
 pub(super) struct Holding {
     stop: tokio::sync::watch::Sender<bool>,
-    streams: Vec<tokio::task::JoinHandle<Fate>>,
+    streams: Vec<tokio::task::JoinHandle<StreamCounts>>,
     ping: tokio::task::JoinHandle<(PingHealth, Histogram<u64>)>,
     kind: String,
     requested: usize,
@@ -439,14 +442,9 @@ impl Holding {
             ..HeldStreams::default()
         };
         for stream in self.streams {
-            let Ok(fate) = stream.await else { continue };
-            held.held_to_end += fate.held_to_end;
-            held.opened += fate.opened;
-            held.refused += fate.refused;
-            held.dropped += fate.dropped;
-            held.completed += fate.completed;
-            held.events += fate.events;
-            add_counts(&mut held.failures, &fate.failures);
+            if let Ok(fate) = stream.await {
+                held.counts.add(&fate);
+            }
         }
         if let Ok((mut ping, latency)) = self.ping.await
             && ping.checks > 0
@@ -524,10 +522,13 @@ mod tests {
             requested: opened + refused,
             kind: "GET /mcp".into(),
             hold_s: 10.0,
-            held_to_end: opened,
-            opened,
-            refused,
-            failures: BTreeMap::from([("refused: HTTP 503".to_string(), refused)]),
+            counts: StreamCounts {
+                held_to_end: opened,
+                opened,
+                refused,
+                failures: BTreeMap::from([("refused: HTTP 503".to_string(), refused)]),
+                ..StreamCounts::default()
+            },
             opening_s: 0.5 + refused as f64,
             ping: Some(PingHealth {
                 checks: ping_ms.len() as u64,
@@ -545,8 +546,9 @@ mod tests {
         let merged = HeldStreams::merge([shard(500, 0, &[1, 2]), shard(480, 20, &[3, 40])].iter())
             .unwrap()
             .unwrap();
-        assert_eq!((merged.requested, merged.held_to_end, merged.refused), (1000, 980, 20));
-        assert_eq!(merged.failures["refused: HTTP 503"], 20);
+        let counts = &merged.counts;
+        assert_eq!((merged.requested, counts.held_to_end, counts.refused), (1000, 980, 20));
+        assert_eq!(counts.failures["refused: HTTP 503"], 20);
         assert_eq!(merged.opening_s, 20.5, "the slowest runner's");
         let ping = merged.ping.as_ref().unwrap();
         assert_eq!((ping.checks, ping.healthy), (4, 4));
