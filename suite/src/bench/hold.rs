@@ -537,7 +537,6 @@ mod tests {
                 histogram: encode_histogram(&latency),
                 ..PingHealth::default()
             }),
-            ..HeldStreams::default()
         }
     }
 
