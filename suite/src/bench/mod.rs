@@ -306,29 +306,46 @@ pub async fn run(
         }
         Ok::<_, Error>((latency, errors, streams, sessions))
     };
-    tokio::pin!(collect);
-    let second = Duration::from_secs(1);
-    let mut ticks = tokio::time::interval_at((shared.started + second).into(), second);
-    let (latency, errors, streams, sessions) = loop {
-        tokio::select! {
-            result = &mut collect => break result?,
-            _ = ticks.tick() => tick(Tick {
-                elapsed: shared.started.elapsed(),
-                done: shared.done.load(Ordering::Relaxed),
-                errors: shared.errors.load(Ordering::Relaxed),
-            }),
+    let measured = async {
+        tokio::pin!(collect);
+        let second = Duration::from_secs(1);
+        let mut ticks = tokio::time::interval_at((shared.started + second).into(), second);
+        let tallies = loop {
+            tokio::select! {
+                result = &mut collect => break result?,
+                _ = ticks.tick() => tick(Tick {
+                    elapsed: shared.started.elapsed(),
+                    done: shared.done.load(Ordering::Relaxed),
+                    errors: shared.errors.load(Ordering::Relaxed),
+                }),
+            }
+        };
+        // The window on the wall clock (shards on other machines are merged over their union),
+        // its length from the monotonic clock.
+        let elapsed_ms = shared.started.elapsed().as_millis() as u64;
+        let window = results::Window {
+            started_at_ms,
+            ended_at_ms: started_at_ms + elapsed_ms.max(1),
+        };
+        let held = match holding {
+            Some(holding) => Some(holding.finish().await),
+            None => None,
+        };
+        Ok::<_, Error>((tallies, window, held))
+    };
+    // A container target's memory, sampled while the load and the held streams last.
+    let server_memory = AtomicU64::new(0);
+    let sample_memory = async {
+        loop {
+            if let Some(bytes) = running.server_memory_bytes().await {
+                server_memory.fetch_max(bytes, Ordering::Relaxed);
+            }
+            tokio::time::sleep(MEMORY_EVERY).await;
         }
     };
-    // The window on the wall clock (shards on other machines are merged over their union),
-    // its length from the monotonic clock.
-    let elapsed_ms = shared.started.elapsed().as_millis() as u64;
-    let window = results::Window {
-        started_at_ms,
-        ended_at_ms: started_at_ms + elapsed_ms.max(1),
-    };
-    let held = match holding {
-        Some(holding) => Some(holding.finish().await),
-        None => None,
+    let ((latency, errors, streams, sessions), window, held) = tokio::select! {
+        measured = measured => measured?,
+        _ = sample_memory, if running.facts.container.is_some() => unreachable!("the sampler never ends"),
     };
     let label = running.facts.label.clone();
     let cold_starts = running.facts.container.as_ref().map(ColdStarts::of);
@@ -339,8 +356,15 @@ pub async fn run(
     report.results.held = held;
     report.results.runtime_sessions = plan.sessions.map(|n| sessions.results(n));
     report.results.suite_peak_rss_mb = peak_rss_mb();
+    report.results.server_peak_memory_mb = match server_memory.into_inner() {
+        0 => None,
+        bytes => Some((bytes as f64 / (1024.0 * 1024.0) * 10.0).round() / 10.0),
+    };
     Ok(report)
 }
+
+/// How often a container target's memory is sampled.
+const MEMORY_EVERY: Duration = Duration::from_millis(500);
 
 fn concurrency_of(load: Load) -> usize {
     match load {

@@ -46,6 +46,11 @@ pub fn render_human(report: &BenchReport, deltas: Option<&[Delta]>) -> String {
     for (kind, count) in &r.errors_by_kind {
         out.push_str(&format!("  error {kind}: {count}\n"));
     }
+    if let Some(peak) = r.server_peak_memory_mb {
+        out.push_str(&format!(
+            "  server peak memory: {peak} MB (the container, as docker stats shows it)\n"
+        ));
+    }
     if let Some(peak) = r.suite_peak_rss_mb {
         out.push_str(&format!("  suite peak memory: {peak} MB resident\n"));
     }
@@ -113,6 +118,11 @@ pub fn render_markdown(report: &BenchReport, deltas: Option<&[Delta]>) -> String
     }
     if let Some(sessions) = &r.runtime_sessions {
         out.push_str(&format!("\n{}\n", sessions.summary()));
+    }
+    if let Some(peak) = r.server_peak_memory_mb {
+        out.push_str(&format!(
+            "\nServer peak memory: {peak} MB (the container, as docker stats shows it)\n"
+        ));
     }
     if let Some(note) = throttle_note(report) {
         out.push_str(&format!("\n> **{note}**\n"));

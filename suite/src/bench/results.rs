@@ -117,6 +117,10 @@ pub struct Results {
     /// The suite's own peak memory (MB, resident), where the OS says it; merged: the largest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite_peak_rss_mb: Option<f64>,
+    /// A container target's peak memory while the load ran (MB, as `docker stats` shows it,
+    /// sampled twice a second); merged: the largest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_peak_memory_mb: Option<f64>,
     /// The latency histogram itself (microseconds; HdrHistogram V2 + DEFLATE, base64), so that
     /// files from several runners add up to exact percentiles (`bench merge`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -164,6 +168,7 @@ impl Results {
             held: None,
             runtime_sessions: None,
             suite_peak_rss_mb: None,
+            server_peak_memory_mb: None,
             histogram: Some(encode_histogram(latency)),
         }
     }
@@ -261,10 +266,10 @@ impl BenchReport {
             files.iter().filter_map(|(_, f)| f.results.runtime_sessions.as_ref()),
         )
         .map_err(|e| Error::Usage(format!("bench merge: {e}")))?;
-        results.suite_peak_rss_mb = files
-            .iter()
-            .filter_map(|(_, f)| f.results.suite_peak_rss_mb)
-            .reduce(f64::max);
+        let largest =
+            |pick: fn(&Results) -> Option<f64>| files.iter().filter_map(|(_, f)| pick(&f.results)).reduce(f64::max);
+        results.suite_peak_rss_mb = largest(|r| r.suite_peak_rss_mb);
+        results.server_peak_memory_mb = largest(|r| r.server_peak_memory_mb);
         Ok(BenchReport {
             shard: None,
             merged_from: Some(files.len()),

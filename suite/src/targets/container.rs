@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use testcontainers::bollard::Docker;
 use testcontainers::bollard::query_parameters::{
     InspectContainerOptions, KillContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
-    RemoveImageOptionsBuilder,
+    RemoveImageOptionsBuilder, StatsOptions,
 };
 use testcontainers::core::{IntoContainerPort, WaitFor};
 use testcontainers::runners::{AsyncBuilder, AsyncRunner};
@@ -420,6 +420,23 @@ async fn last_lines(container: &ContainerAsync<GenericImage>) -> String {
 }
 
 impl Container {
+    /// The container's memory now, as `docker stats` shows it: the cgroup's usage less its
+    /// inactive page cache (`inactive_file` on cgroup v2, `total_inactive_file` on v1).
+    pub async fn memory_bytes(&self) -> Option<u64> {
+        use futures_util::StreamExt;
+        let once = StatsOptions {
+            stream: false,
+            one_shot: true,
+        };
+        let stats = self.docker.stats(&self.id, Some(once)).next().await?.ok()?;
+        let memory = stats.memory_stats?;
+        let cache = memory
+            .stats
+            .as_ref()
+            .and_then(|s| s.get("inactive_file").or_else(|| s.get("total_inactive_file")).copied());
+        Some(memory.usage?.saturating_sub(cache.unwrap_or(0)))
+    }
+
     /// Sends SIGTERM and measures how long the container takes to stop (at most 10 s + 1).
     pub async fn sigterm(&self) -> Result<Duration, String> {
         if exited(&self.docker, &self.id).await.is_some() {

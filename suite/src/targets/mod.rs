@@ -93,6 +93,15 @@ impl Running {
         None
     }
 
+    /// A container target's memory now, as `docker stats` shows it (`None` for other targets).
+    pub async fn server_memory_bytes(&self) -> Option<u64> {
+        #[cfg(feature = "containers")]
+        if let Some(container) = &self.container {
+            return container.memory_bytes().await;
+        }
+        None
+    }
+
     /// Whether the server answers: GET /ping 200 (where the transport can ask), or any JSON-RPC
     /// answer to a POST ping. Else what came back, for the wait's last word.
     async fn answer_seen(&self, timeout: Duration) -> Result<(), String> {

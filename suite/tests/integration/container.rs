@@ -371,6 +371,28 @@ async fn bench_saves_and_gates_cold_starts() {
     assert!(stdout.contains("cold start p50 (ms)"), "{stdout}");
     let chart = std::fs::read_to_string(saved.with_extension("cold-starts.svg")).unwrap();
     assert_eq!(chart.matches("<rect x=").count(), 3, "one bar per start: {chart}");
+    // Held streams against the container: its memory is sampled meanwhile.
+    let held = [
+        "--streams",
+        "200",
+        "--hold",
+        "2s",
+        "--hold-call",
+        "slow",
+        "--hold-args",
+        r#"{"seconds":60}"#,
+        "--format",
+        "json",
+    ];
+    let out = bench(&held).await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = &serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["results"];
+    assert_eq!(results["held"]["held_to_end"], 200, "{}", results["held"]);
+    let memory = results["server_peak_memory_mb"].as_f64().unwrap();
+    assert!(
+        (1.0..50.0).contains(&memory),
+        "the reference server holding 200 streams: {memory} MB"
+    );
     let _ = std::fs::remove_file(&saved);
     let _ = std::fs::remove_file(saved.with_extension("svg"));
     let _ = std::fs::remove_file(saved.with_extension("cold-starts.svg"));
