@@ -186,8 +186,8 @@ pub fn bmf(report: &BenchReport) -> String {
 }
 
 /// github-action-benchmark's custom tools: `smaller` is latency p50/p90/p99, the first event of
-/// streamed responses and cold starts (ms,
-/// customSmallerIsBetter), else throughput (req/s, customBiggerIsBetter).
+/// streamed responses and cold starts (ms, customSmallerIsBetter), else throughput (req/s,
+/// customBiggerIsBetter).
 pub fn benchmark_action(report: &BenchReport, smaller: bool) -> String {
     let r = &report.results;
     let name = series(report);

@@ -19,9 +19,11 @@ pub enum BenchFormat {
     Human,
     Json,
     Markdown,
-    /// Bencher Metric Format (latency in ns with p50/p99 bounds, throughput, cold starts).
+    /// Bencher Metric Format (latency in ns with p50/p99 bounds, throughput, first event, cold
+    /// starts).
     Bmf,
-    /// github-action-benchmark `customSmallerIsBetter`: latency percentiles and cold starts (ms).
+    /// github-action-benchmark `customSmallerIsBetter`: latency percentiles, first event and cold
+    /// starts (ms).
     BenchmarkActionSmaller,
     /// github-action-benchmark `customBiggerIsBetter`: throughput (req/s).
     BenchmarkActionBigger,
