@@ -843,24 +843,26 @@ async fn bench_through_the_platform_respects_and_reports_its_quota() {
             ("AWS_SECRET_ACCESS_KEY", SECRET.to_string()),
         ]
     };
-    let endpoint = emulator.endpoint_url();
-    let bench = |extra: &[&str]| {
-        let mut args: Vec<String> = [
+    // `bench` through the emulator at `endpoint`, tools/list only, with `extra` arguments.
+    let bench_at = |endpoint: &str, extra: &[&str]| {
+        let common = [
             "bench",
             "--arn",
             ARN,
             "--endpoint-url",
-            &endpoint,
+            endpoint,
             "--quiet",
             "--mix",
             "tools/list",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        args.extend(extra.iter().map(|s| s.to_string()));
-        args
+        ];
+        common
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect::<Vec<String>>()
     };
+    let endpoint = emulator.endpoint_url();
+    let bench = |extra: &[&str]| bench_at(&endpoint, extra);
     let over = run_cli(bench(&["--rate", "30", "--requests", "10"]), env()).await;
     assert_eq!(over.status.code(), Some(2));
     assert!(
@@ -893,7 +895,14 @@ async fn bench_through_the_platform_respects_and_reports_its_quota() {
         text(&human.stderr)
     );
 
-    // --sessions 4: the requests in turn over four new runtime sessions, first ones apart.
+    // --sessions 4: the requests in turn over four new runtime sessions, first ones apart; at
+    // AgentCore's own quota, so that the throttling above leaves nothing behind.
+    emulator.shutdown().await;
+    let emulator = Emulator::start(emulator_config(Upstream::Url(upstream.parse().unwrap())))
+        .await
+        .unwrap();
+    let endpoint = emulator.endpoint_url();
+    let bench = |extra: &[&str]| bench_at(&endpoint, extra);
     let before = emulator.live_sessions();
     let out = run_cli(
         bench(&["--rate", "4", "--sessions", "4", "--requests", "10", "--format", "json"]),
@@ -928,20 +937,8 @@ async fn bench_through_the_platform_respects_and_reports_its_quota() {
     let emulator = Emulator::start(emulator_config(Upstream::Url(stateful.parse().unwrap())))
         .await
         .unwrap();
-    let endpoint = emulator.endpoint_url();
-    let args = [
-        "bench",
-        "--arn",
-        ARN,
-        "--endpoint-url",
-        &endpoint,
-        "--sessions",
-        "2",
-        "--requests",
-        "4",
-        "--quiet",
-    ];
-    let refused = run_cli(args.iter().map(|s| s.to_string()).collect(), env()).await;
+    let args = bench_at(&emulator.endpoint_url(), &["--sessions", "2", "--requests", "4"]);
+    let refused = run_cli(args, env()).await;
     assert_eq!(refused.status.code(), Some(2));
     assert!(
         text(&refused.stderr).contains("is stateful"),
