@@ -25,14 +25,15 @@ use crate::baseline::write;
 use crate::chart;
 use crate::checks;
 use crate::error::Error;
-use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings};
+use crate::probe::{CallPolicy, ColdStarts, Cx, Era, Probe, ProbeSettings, SESSION_ID};
 use crate::targets::{Target, WaitProgress};
 use crate::wire::agentcore::contract::RUNTIME_SESSION_ID;
 use crate::wire::http::MAX_BODY_BYTES;
+use crate::wire::jsonrpc;
 use crate::wire::platform::{Answer, Credential};
 use crate::wire::reqwest_transport::{TlsTrust, client_builder, proxied};
 use crate::wire::stream_timing::{self, ResponseKind, StreamClock, StreamTiming};
-use crate::wire::transport::{Heard, Transport, WireError};
+use crate::wire::transport::{Heard, HttpRequest, HttpResponse, Transport, WireError};
 use histograms::histogram;
 pub use results::BenchReport;
 use results::THROTTLED;
@@ -136,6 +137,14 @@ pub struct Template {
 }
 
 impl Template {
+    /// The headers as name/value pairs (for transports that take them so).
+    fn header_pairs(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
+            .collect()
+    }
+
     /// The body with JSON-RPC id `id` (the body as it is when it has none).
     fn body(&self, id: u64) -> hyper::body::Bytes {
         match &self.body {
@@ -245,13 +254,24 @@ pub async fn run(
                 "--sessions spreads requests over runtime sessions: it needs a target reached through AgentCore (--arn)".into(),
             ));
         }
-        Some(_) if cx.stateful() => {
-            return Err(Error::Usage(format!(
-                "--sessions: {} is stateful (it minted an Mcp-Session-Id), and each new runtime session is a new server that does not know it",
-                running.facts.label
-            )));
-        }
         Some(n) => Some(Arc::new(SessionPlan::new(n))),
+    };
+    // A stateful server behind --sessions: each runtime session opens an MCP session of its own.
+    let handshake = match session_plan {
+        Some(_) if cx.stateful() => Some(Arc::new(Handshake {
+            initialize: template(
+                &cx,
+                "initialize",
+                "initialize",
+                jsonrpc::initialize_params(&cx.version()),
+            )?,
+            initialized: template_of(
+                &cx,
+                "notifications/initialized",
+                cx.notification("notifications/initialized", json!({})),
+            )?,
+        })),
+        _ => None,
     };
     let holding = match (&plan.hold, &running.facts.endpoint) {
         (None, _) => None,
@@ -279,6 +299,7 @@ pub async fn run(
     for _ in 0..concurrency {
         let worker = Worker {
             sessions: session_plan.clone(),
+            handshake: handshake.clone(),
             route: route.clone(),
             mix: mix.clone(),
             plan: plan.clone(),
@@ -556,10 +577,18 @@ enum Route {
 struct Worker {
     /// `--sessions`: which runtime session each request goes to.
     sessions: Option<Arc<SessionPlan>>,
+    /// `--sessions` on a stateful server: how each runtime session opens its MCP session.
+    handshake: Option<Arc<Handshake>>,
     route: Route,
     mix: Vec<Template>,
     plan: BenchSpec,
     shared: Arc<Shared>,
+}
+
+/// The requests that open an MCP session on a stateful server.
+struct Handshake {
+    initialize: Template,
+    initialized: Template,
 }
 
 /// A worker's own kept-alive HTTP/1.1 connection for plain-HTTP targets, on hyper's connection
@@ -811,21 +840,81 @@ impl Worker {
 
     /// One request through the target's own transport (InvokeAgentRuntime for a runtime).
     async fn send_through(&self, transport: &dyn Transport, path: &str, template: &Template, id: u64) -> Sent {
-        let mut headers: Vec<(String, String)> = template
-            .headers
-            .iter()
-            .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_string())))
-            .collect();
+        let mut headers = template.header_pairs();
         if let Some(sessions) = &self.sessions {
-            let (session, _) = sessions.for_slot(id - MIX_IDS);
+            let slot = id - MIX_IDS;
+            let (session, _) = sessions.for_slot(slot);
             headers.push((RUNTIME_SESSION_ID.to_string(), session.to_string()));
+            // A stateful server: each runtime session is a server of its own, with an MCP
+            // session of its own, opened by the session's first request (and awaited by others).
+            if let Some(handshake) = &self.handshake {
+                let opened = sessions
+                    .mcp_session(slot)
+                    .get_or_init(|| self.open_mcp_session(transport, path, session, handshake))
+                    .await;
+                match opened {
+                    Ok(mcp_session) => {
+                        headers.retain(|(name, _)| !name.eq_ignore_ascii_case(SESSION_ID));
+                        headers.push((SESSION_ID.to_string(), mcp_session.clone()));
+                    }
+                    Err(kind) => return Err(kind.clone()).into(),
+                }
+            }
         }
-        let request = crate::wire::transport::HttpRequest {
+        let request = HttpRequest {
             method: "POST".into(),
             path: path.to_string(),
             headers,
             body: template.body(id).to_vec(),
         };
+        match self.invoke(transport, &request).await {
+            Ok(response) => Sent {
+                outcome: judge(response.status, &response.body),
+                stream: stream_timing::of_response(&response),
+            },
+            Err(kind) => Err(kind).into(),
+        }
+    }
+
+    /// initialize and `notifications/initialized` in runtime session `session`: the MCP session
+    /// id the server there minted.
+    async fn open_mcp_session(
+        &self,
+        transport: &dyn Transport,
+        path: &str,
+        session: &str,
+        handshake: &Handshake,
+    ) -> Result<String, String> {
+        let request = |template: &Template, mcp_session: Option<&str>| {
+            let mut headers = template.header_pairs();
+            headers.push((RUNTIME_SESSION_ID.to_string(), session.to_string()));
+            headers.extend(mcp_session.map(|id| (SESSION_ID.to_string(), id.to_string())));
+            HttpRequest {
+                method: "POST".into(),
+                path: path.to_string(),
+                headers,
+                // A new server: no id of this session has been used yet.
+                body: template.body(1).to_vec(),
+            }
+        };
+        let initialized = self.invoke(transport, &request(&handshake.initialize, None)).await?;
+        judge(initialized.status, &initialized.body).map_err(|kind| format!("initialize: {kind}"))?;
+        let mcp_session = initialized
+            .header(SESSION_ID)
+            .ok_or("initialize in a new runtime session minted no Mcp-Session-Id")?
+            .to_string();
+        let acknowledged = self
+            .invoke(transport, &request(&handshake.initialized, Some(&mcp_session)))
+            .await?;
+        if !(200..300).contains(&acknowledged.status) {
+            return Err(format!("notifications/initialized: HTTP {}", acknowledged.status));
+        }
+        Ok(mcp_session)
+    }
+
+    /// One request through the target's transport (InvokeAgentRuntime for a runtime); `Err(kind)`
+    /// names the platform's refusal or the failure.
+    async fn invoke(&self, transport: &dyn Transport, request: &HttpRequest) -> Result<HttpResponse, String> {
         let limits = crate::wire::transport::Limits {
             timeout: self.plan.timeout,
             max_body_bytes: crate::wire::transport::MAX_BODY_BYTES,
@@ -837,21 +926,16 @@ impl Worker {
         // server's own errors, since its latency is the platform's.
         let answer = match transport.platform() {
             Some(platform) => platform
-                .invoke(&request, Credential::Configured, limits, &mut |_| Heard::More)
+                .invoke(request, Credential::Configured, limits, &mut |_| Heard::More)
                 .await
                 .map(|answer| match answer {
                     Answer::Served(response) => Ok(response),
                     Answer::Refused(refusal) => Err(refusal),
                 }),
-            None => transport.exchange(&request, limits, &mut |_| Heard::More).await.map(Ok),
+            None => transport.exchange(request, limits, &mut |_| Heard::More).await.map(Ok),
         };
-        let outcome = match answer {
-            Ok(Ok(response)) => {
-                return Sent {
-                    outcome: judge(response.status, &response.body),
-                    stream: stream_timing::of_response(&response),
-                };
-            }
+        match answer {
+            Ok(Ok(response)) => Ok(response),
             Ok(Err(refusal)) if THROTTLING.contains(&refusal.code.as_str()) || refusal.status == 429 => {
                 Err(format!("{THROTTLED}: {}", refusal.code))
             }
@@ -859,8 +943,7 @@ impl Worker {
             Err(WireError::Timeout(_)) => Err("timeout".into()),
             Err(WireError::Connect(_)) => Err("connect".into()),
             Err(e) => Err(e.to_string()),
-        };
-        outcome.into()
+        }
     }
 }
 

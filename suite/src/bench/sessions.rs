@@ -1,7 +1,9 @@
 //! `bench --arn … --sessions N`: the requests spread over N runtime sessions in turn — N microVMs
 //! on AgentCore, N containers behind `emulate --image`. A session's first request pays for
 //! starting it (cold); the others find it running (warm). Both are kept apart, as histograms that
-//! merge exactly across shards.
+//! merge exactly across shards. On a stateful server each runtime session is a server of its
+//! own, so the first request there opens its MCP session too (initialize, initialized), as a
+//! client would.
 
 use std::collections::BTreeMap;
 
@@ -11,16 +13,26 @@ use serde::{Deserialize, Serialize};
 use super::histograms::{Percentiles, add_histogram, decode_histogram, encode_histogram, histogram};
 use crate::wire::agentcore::contract::new_runtime_session_id;
 
-/// The run's runtime sessions, fresh ids of their own (so shards never share one).
+/// The run's runtime sessions, fresh ids of their own (so shards never share one), and on a
+/// stateful server the MCP session each one opened.
 pub struct SessionPlan {
     ids: Vec<String>,
+    mcp_sessions: Vec<tokio::sync::OnceCell<Result<String, String>>>,
 }
 
 impl SessionPlan {
     pub fn new(sessions: usize) -> SessionPlan {
+        let n = sessions.max(1);
         SessionPlan {
-            ids: (0..sessions.max(1)).map(|_| new_runtime_session_id()).collect(),
+            ids: (0..n).map(|_| new_runtime_session_id()).collect(),
+            mcp_sessions: (0..n).map(|_| tokio::sync::OnceCell::new()).collect(),
         }
+    }
+
+    /// The MCP session of request `slot`'s runtime session: opened once, by whichever request
+    /// gets there first (`Err` says why it could not be).
+    pub fn mcp_session(&self, slot: u64) -> &tokio::sync::OnceCell<Result<String, String>> {
+        &self.mcp_sessions[(slot % self.ids.len() as u64) as usize]
     }
 
     /// The session request `slot` goes to, and whether it is the session's first request.

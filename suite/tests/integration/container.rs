@@ -616,6 +616,59 @@ async fn sigterm_stops_the_emulator_and_removes_its_containers() {
     assert_none_left(&docker).await;
 }
 
+/// `bench --sessions` against a stateful server behind `emulate --image`: every runtime session
+/// is a container of its own that knows none of the others' MCP sessions, so each one's first
+/// request opens its own (with the run's session id, every request there would get 404).
+#[tokio::test(flavor = "multi_thread")]
+async fn bench_sessions_open_an_mcp_session_in_each_runtime_session_of_a_stateful_server() {
+    use agentcore_mcp_suite::emulate::Emulator;
+    let _serial = SERIAL.lock().await;
+    let Some(docker) = docker(&[AMD64]).await else { return };
+    let emulator = Emulator::start(reference_behind_emulator(&["--stateful"]))
+        .await
+        .unwrap();
+    let endpoint = emulator.endpoint_url();
+    let args = [
+        "bench",
+        "--arn",
+        super::remote::ARN,
+        "--endpoint-url",
+        &endpoint,
+        "--sessions",
+        "2",
+        "--rate",
+        "4",
+        "--requests",
+        "8",
+        "--mix",
+        "tools/list",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    let keys = vec![
+        ("AWS_ACCESS_KEY_ID", super::remote::ACCESS_KEY.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", super::remote::SECRET.to_string()),
+    ];
+    let out = super::remote::run_cli(args.iter().map(|a| a.to_string()).collect(), keys).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = &serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["results"];
+    assert_eq!(results["errors"], 0, "{results}");
+    let sessions = &results["runtime_sessions"];
+    assert_eq!(
+        (&sessions["cold"], &sessions["warm"]),
+        (&2.into(), &6.into()),
+        "{sessions}"
+    );
+    assert_eq!(
+        container::containers_of_this_process(&docker).await.unwrap().len(),
+        3,
+        "the run's own runtime session and two more, a container each"
+    );
+    emulator.shutdown().await;
+    assert_none_left(&docker).await;
+}
+
 /// AgentCore ends a runtime session at its max lifetime; the next request naming it gets a fresh
 /// microVM, where a stateful server's old Mcp-Session-Id is unknown (404: the client must
 /// initialize again), and a new initialize works.

@@ -937,13 +937,22 @@ async fn bench_through_the_platform_respects_and_reports_its_quota() {
     let emulator = Emulator::start(emulator_config(Upstream::Url(stateful.parse().unwrap())))
         .await
         .unwrap();
-    let args = bench_at(&emulator.endpoint_url(), &["--sessions", "2", "--requests", "4"]);
-    let refused = run_cli(args, env()).await;
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        text(&refused.stderr).contains("is stateful"),
-        "{}",
-        text(&refused.stderr)
+    // A stateful server: each runtime session opens its own MCP session with its first request.
+    let before = emulator.live_sessions();
+    let args = bench_at(
+        &emulator.endpoint_url(),
+        &["--rate", "6", "--sessions", "2", "--requests", "6", "--format", "json"],
     );
+    let out = run_cli(args, env()).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let results = &serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["results"];
+    assert_eq!(results["errors"], 0, "{results}");
+    let sessions = &results["runtime_sessions"];
+    assert_eq!(
+        (&sessions["cold"], &sessions["warm"]),
+        (&2.into(), &4.into()),
+        "{sessions}"
+    );
+    assert!(emulator.live_sessions() >= before + 2);
     emulator.shutdown().await;
 }
