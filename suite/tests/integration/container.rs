@@ -506,33 +506,8 @@ async fn the_emulator_gives_each_runtime_session_its_own_container() {
     assert!(numbers.contains("first request on a new session"), "{numbers}");
     println!("--image cold vs warm: {numbers}");
     // bench --sessions 3: three more containers, each session's first request waiting for its own.
-    let endpoint = emulator.endpoint_url();
-    let args = [
-        "bench",
-        "--arn",
-        super::remote::ARN,
-        "--endpoint-url",
-        &endpoint,
-        "--sessions",
-        "3",
-        "--rate",
-        "6",
-        "--requests",
-        "12",
-        "--mix",
-        "tools/list",
-        "--format",
-        "json",
-        "--quiet",
-    ];
-    let keys = vec![
-        ("AWS_ACCESS_KEY_ID", super::remote::ACCESS_KEY.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", super::remote::SECRET.to_string()),
-    ];
-    let out = super::remote::run_cli(args.iter().map(|a| a.to_string()).collect(), keys).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let sessions = &report["results"]["runtime_sessions"];
+    let results = bench_through(&emulator, &["--sessions", "3", "--rate", "6", "--requests", "12"]).await;
+    let sessions = &results["runtime_sessions"];
     assert_eq!(
         (&sessions["cold"], &sessions["warm"]),
         (&3.into(), &9.into()),
@@ -627,32 +602,7 @@ async fn bench_sessions_open_an_mcp_session_in_each_runtime_session_of_a_statefu
     let emulator = Emulator::start(reference_behind_emulator(&["--stateful"]))
         .await
         .unwrap();
-    let endpoint = emulator.endpoint_url();
-    let args = [
-        "bench",
-        "--arn",
-        super::remote::ARN,
-        "--endpoint-url",
-        &endpoint,
-        "--sessions",
-        "2",
-        "--rate",
-        "4",
-        "--requests",
-        "8",
-        "--mix",
-        "tools/list",
-        "--format",
-        "json",
-        "--quiet",
-    ];
-    let keys = vec![
-        ("AWS_ACCESS_KEY_ID", super::remote::ACCESS_KEY.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", super::remote::SECRET.to_string()),
-    ];
-    let out = super::remote::run_cli(args.iter().map(|a| a.to_string()).collect(), keys).await;
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let results = &serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["results"];
+    let results = bench_through(&emulator, &["--sessions", "2", "--rate", "4", "--requests", "8"]).await;
     assert_eq!(results["errors"], 0, "{results}");
     let sessions = &results["runtime_sessions"];
     assert_eq!(
@@ -667,6 +617,32 @@ async fn bench_sessions_open_an_mcp_session_in_each_runtime_session_of_a_statefu
     );
     emulator.shutdown().await;
     assert_none_left(&docker).await;
+}
+
+/// `bench --arn` through `emulator` (tools/list only, SigV4 with the test keys) with `extra`
+/// arguments: its JSON results, once it exited 0.
+async fn bench_through(emulator: &agentcore_mcp_suite::emulate::Emulator, extra: &[&str]) -> serde_json::Value {
+    let endpoint = emulator.endpoint_url();
+    let common = [
+        "bench",
+        "--arn",
+        super::remote::ARN,
+        "--endpoint-url",
+        &endpoint,
+        "--mix",
+        "tools/list",
+        "--format",
+        "json",
+        "--quiet",
+    ];
+    let keys = vec![
+        ("AWS_ACCESS_KEY_ID", super::remote::ACCESS_KEY.to_string()),
+        ("AWS_SECRET_ACCESS_KEY", super::remote::SECRET.to_string()),
+    ];
+    let args = common.iter().chain(extra).map(|a| a.to_string()).collect();
+    let out = super::remote::run_cli(args, keys).await;
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["results"].take()
 }
 
 /// AgentCore ends a runtime session at its max lifetime; the next request naming it gets a fresh
