@@ -50,8 +50,17 @@ struct Shape {
     error: Option<IgnoredAny>,
 }
 
-/// Whether an event's data is a JSON-RPC response, and which kind.
+/// Whether an event's data is a JSON-RPC response, and which kind. Events are told apart by
+/// which quoted member names they hold (a JSON string cannot contain an unescaped quote, so
+/// `"method"` never comes from inside one); only data holding more than one of them is parsed.
 fn response_kind(data: &str) -> Option<ResponseKind> {
+    let holds = |name: &str| data.contains(name);
+    match (holds("\"method\""), holds("\"result\""), holds("\"error\"")) {
+        (_, false, false) => return None,
+        (false, true, false) => return Some(ResponseKind::Result),
+        (false, false, true) => return Some(ResponseKind::Error),
+        _ => {}
+    }
     let shape: Shape = serde_json::from_str(data).ok()?;
     match shape {
         Shape { method: Some(_), .. } => None,
@@ -210,6 +219,35 @@ mod tests {
         assert_eq!((timing.events, timing.gaps.clone()), (2, vec![ms(5)]));
         response.headers[0].1 = b"application/json".to_vec();
         assert_eq!(of_response(&response), None);
+    }
+
+    #[test]
+    fn member_names_decide_and_ambiguous_data_is_parsed() {
+        assert_eq!(
+            response_kind(r#"{"id":1,"result":{"text":"an \"error\" word"}}"#),
+            Some(ResponseKind::Result)
+        );
+        assert_eq!(
+            response_kind(r#"{"id":1,"result":{"status":"error"}}"#),
+            Some(ResponseKind::Result)
+        );
+        assert_eq!(
+            response_kind(r#"{"id":1,"result":{"method":"GET"}}"#),
+            Some(ResponseKind::Result)
+        );
+        assert_eq!(
+            response_kind(r#"{"id":1,"error":{"code":-32601}}"#),
+            Some(ResponseKind::Error)
+        );
+        assert_eq!(
+            response_kind(r#"{"method":"notifications/message","params":{"level":"error"}}"#),
+            None
+        );
+        assert_eq!(
+            response_kind(r#"{"method":"notifications/progress","params":{"progress":1}}"#),
+            None
+        );
+        assert_eq!(response_kind("not json, no result"), None);
     }
 
     #[test]
